@@ -1,0 +1,123 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { stableDigest } from './execution-name.js';
+import type { Incident } from './incident.js';
+import { type ResourceScope, resourceIdOf } from './scope.js';
+
+/**
+ * CloudWatch writes state timestamps as `2024-05-01T10:00:00.123+0000`: ISO-like,
+ * but with a colon-less offset that `Date.parse` handles and zod's ISO check does not.
+ */
+const AlarmTimestampSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/, 'not an alarm timestamp')
+  .refine((value) => !Number.isNaN(Date.parse(normaliseOffset(value))), 'not a valid date');
+
+function normaliseOffset(value: string): string {
+  return value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+}
+
+const AlarmStateSchema = z.object({
+  value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  reason: z.string().max(10_000),
+  reasonData: z.string().max(100_000).optional(),
+  timestamp: AlarmTimestampSchema,
+});
+
+const MetricStatSchema = z.object({
+  metric: z.object({
+    name: z.string(),
+    namespace: z.string(),
+    dimensions: z.record(z.string(), z.string()).optional(),
+  }),
+  period: z.number().optional(),
+  stat: z.string().optional(),
+});
+
+export const AlarmStateChangeDetailSchema = z.object({
+  alarmName: z.string().min(1).max(255),
+  state: AlarmStateSchema,
+  previousState: AlarmStateSchema.partial().optional(),
+  configuration: z
+    .object({
+      description: z.string().optional(),
+      alarmRule: z.string().optional(),
+      metrics: z
+        .array(
+          z.object({
+            id: z.string(),
+            metricStat: MetricStatSchema.optional(),
+            expression: z.string().optional(),
+            returnData: z.boolean().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
+
+/** EventBridge's `CloudWatch Alarm State Change` event, as the intake rule delivers it. */
+export const AlarmStateChangeEventSchema = EventBridgeSchema.extend({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  account: z.string().regex(/^\d{12}$/),
+  resources: z.array(z.string()).min(1),
+  detail: AlarmStateChangeDetailSchema,
+});
+export type AlarmStateChangeEvent = z.infer<typeof AlarmStateChangeEventSchema>;
+
+const MAX_EVIDENCE_TEXT = 1_000;
+
+function truncate(text: string, max = MAX_EVIDENCE_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function parseReasonData(reasonData: string | undefined): Record<string, unknown> {
+  if (reasonData === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(reasonData);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : { reasonData: truncate(reasonData) };
+  } catch {
+    return { reasonData: truncate(reasonData) };
+  }
+}
+
+/** The incident id: one per alarm transition into ALARM, whatever the delivery count. */
+export function incidentIdFor(event: AlarmStateChangeEvent): string {
+  return `inc-${stableDigest([event.account, event.region, event.detail.alarmName, event.detail.state.timestamp])}`;
+}
+
+/** Normalises an alarm event for a registered resource into an `Incident`. */
+export function incidentFromAlarmEvent(event: AlarmStateChangeEvent, resource: ResourceScope): Incident {
+  const { detail } = event;
+  const metricStat = detail.configuration?.metrics?.find((metric) => metric.metricStat)?.metricStat;
+  const onsetAt = new Date(Date.parse(normaliseOffset(detail.state.timestamp))).toISOString();
+  return {
+    incidentId: incidentIdFor(event),
+    resource: { kind: resource.kind, name: resource.name, id: resourceIdOf(resource) },
+    signal: {
+      source: 'cloudwatch-alarm',
+      alarmName: detail.alarmName,
+      alarmArn: event.resources[0] ?? '',
+      state: 'ALARM',
+      previousState: detail.previousState?.value,
+      reason: truncate(detail.state.reason),
+      metricName: metricStat?.metric.name,
+      namespace: metricStat?.metric.namespace,
+    },
+    onsetAt,
+    detectedAt: new Date(event.time).toISOString(),
+    region: event.region,
+    account: event.account,
+    evidence: [
+      {
+        kind: 'alarm-state-change',
+        at: onsetAt,
+        summary: truncate(`${detail.alarmName}: ${detail.previousState?.value ?? '?'} → ALARM. ${detail.state.reason}`),
+        data: { eventId: event.id, ...parseReasonData(detail.state.reasonData) },
+      },
+    ],
+  };
+}

@@ -1,0 +1,33 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './powertools.js';
+
+/**
+ * AWS SDK clients, created lazily once per execution environment and traced.
+ * This is the only edge where the code meets AWS: tests replace it with
+ * aws-sdk-client-mock, and the local runtime answers it from a simulated
+ * world (and points DynamoDB at dynalite through AWS_ENDPOINT_URL_DYNAMODB).
+ */
+const SDK_DEFAULTS = { maxAttempts: 2 } as const;
+
+function once<T>(create: () => T): () => T {
+  let instance: T | undefined;
+  return () => {
+    instance ??= create();
+    return instance;
+  };
+}
+
+export const autoScaling = once(() => tracer.captureAWSv3Client(new AutoScalingClient(SDK_DEFAULTS)));
+export const cloudWatch = once(() => tracer.captureAWSv3Client(new CloudWatchClient(SDK_DEFAULTS)));
+export const stepFunctions = once(() => tracer.captureAWSv3Client(new SFNClient(SDK_DEFAULTS)));
+export const sns = once(() => tracer.captureAWSv3Client(new SNSClient(SDK_DEFAULTS)));
+export const documentClient = once(() =>
+  DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(SDK_DEFAULTS)), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  }),
+);

@@ -1,0 +1,5 @@
+/** A link to the execution's page in the Step Functions console, from its ARN. */
+export function executionConsoleUrl(executionArn: string): string {
+  const region = executionArn.split(':')[3] || 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}

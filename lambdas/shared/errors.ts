@@ -1,0 +1,40 @@
+/**
+ * Named errors. Each class name is exactly the string a Step Functions
+ * `Retry` or `Catch` matches in `ErrorEquals`, so keep them in sync with
+ * `statemachines/remediate-incident.asl.json`.
+ */
+
+/** The input is not what this handler accepts; nothing was changed. */
+export class MalformedEventError extends Error {
+  override readonly name = 'MalformedEventError';
+}
+
+/** Another run holds the resource's lease. */
+export class LeaseHeldError extends Error {
+  override readonly name = 'LeaseHeldError';
+}
+
+/** The resource is in its cooldown after an earlier remediation. */
+export class CooldownActiveError extends Error {
+  override readonly name = 'CooldownActiveError';
+}
+
+/** An AWS call failed in a way that is worth retrying (throttling, 5xx, network). */
+export class TransientAwsError extends Error {
+  override readonly name = 'TransientAwsError';
+}
+
+/** The requested change falls outside what the resource's scope allows. */
+export class OutOfScopeError extends Error {
+  override readonly name = 'OutOfScopeError';
+}
+
+/** The target changed between the decision and the action; the plan no longer applies. */
+export class StalePlanError extends Error {
+  override readonly name = 'StalePlanError';
+}
+
+/** The resource the incident names does not exist (any more). */
+export class TargetNotFoundError extends Error {
+  override readonly name = 'TargetNotFoundError';
+}
