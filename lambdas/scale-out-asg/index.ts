@@ -1,0 +1,83 @@
+import { SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { describeAutoScalingGroup } from '../shared/autoscaling.js';
+import { callAws } from '../shared/aws-errors.js';
+import { autoScaling, documentClient } from '../shared/clients.js';
+import { requireEnv } from '../shared/env.js';
+import { MalformedEventError } from '../shared/errors.js';
+import { workflowHandler } from '../shared/handler.js';
+import { IncidentSchema } from '../shared/incident.js';
+import { logger, metrics } from '../shared/powertools.js';
+import { findResourceById, parseScope } from '../shared/scope.js';
+import { StateStore } from '../shared/state-store.js';
+import { DecisionSchema, type ScaleOutResult } from '../shared/workflow.js';
+import { checkScaleOut } from './scale-out-guard.js';
+
+const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
+const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
+
+export const ScaleOutInputSchema = z.object({
+  incident: IncidentSchema,
+  attempt: z.number().int().min(1),
+  decision: DecisionSchema,
+  executionId: z.string().optional(),
+});
+
+/**
+ * Raises the group's desired capacity to the planned target. The group's
+ * capacity before the change is written to the attempt record first, so the
+ * change can always be audited and undone. Setting an absolute capacity
+ * makes a retried call harmless: the second call finds the target reached.
+ */
+export const lambdaHandler = async ({ incident, attempt, decision, executionId }: z.infer<typeof ScaleOutInputSchema>): Promise<ScaleOutResult> => {
+  if (decision.action !== 'scaleOutAsg') {
+    throw new MalformedEventError(`ScaleOutAsg received a ${decision.action} plan`);
+  }
+  const { params } = decision;
+  const resource = findResourceById(scope, incident.resource.id);
+  const group = await describeAutoScalingGroup(autoScaling(), params.autoScalingGroupName);
+  const step = checkScaleOut(params, incident, resource, group);
+
+  const recorded = await store.recordAttempt(
+    {
+      incidentId: incident.incidentId,
+      attempt,
+      action: 'scaleOutAsg',
+      params,
+      before: { ...group },
+      startedAt: new Date().toISOString(),
+      executionId,
+    },
+    new Date(),
+  );
+  const beforeCapacity = Number(recorded.before.desiredCapacity ?? group.desiredCapacity);
+
+  if (step.change) {
+    await callAws('SetDesiredCapacity', () =>
+      autoScaling().send(
+        new SetDesiredCapacityCommand({
+          AutoScalingGroupName: params.autoScalingGroupName,
+          DesiredCapacity: step.targetCapacity,
+          HonorCooldown: false,
+        }),
+      ),
+    );
+    metrics.addMetric('ActionsTaken', MetricUnit.Count, 1);
+    logger.info('scaled out', { group: params.autoScalingGroupName, from: group.desiredCapacity, to: step.targetCapacity });
+  } else {
+    metrics.addMetric('ActionsAlreadyApplied', MetricUnit.Count, 1);
+    logger.info('no change needed', { reason: step.reason });
+  }
+
+  return {
+    attempt,
+    autoScalingGroupName: params.autoScalingGroupName,
+    beforeCapacity,
+    targetCapacity: params.targetCapacity,
+    changed: step.change,
+    actedAt: new Date().toISOString(),
+  };
+};
+
+export const handler = workflowHandler(ScaleOutInputSchema, lambdaHandler, { emitsMetrics: true });

@@ -1,0 +1,53 @@
+import { OutOfScopeError, StalePlanError } from '../shared/errors.js';
+import type { Incident } from '../shared/incident.js';
+import type { ResourceScope } from '../shared/scope.js';
+import type { AutoScalingGroupState, ScaleOutParams } from '../shared/workflow.js';
+
+/** What the action will do, given the group as it is now. */
+export type ScaleOutStep = { change: false; reason: string } | { change: true; targetCapacity: number };
+
+/**
+ * The last check before capacity changes, made against the live group and
+ * the deployed scope rather than anything the plan claims: the group must be
+ * the incident's own and in scope, and the target must stay within the
+ * maximum step, the scope's ceiling and the group's MaxSize. A plan that
+ * fails any of these is refused with `OutOfScopeError`; a group scaled in
+ * since the plan was made is refused with `StalePlanError`, because
+ * something else is managing it.
+ */
+export function checkScaleOut(
+  params: ScaleOutParams,
+  incident: Incident,
+  resource: ResourceScope | undefined,
+  group: AutoScalingGroupState,
+): ScaleOutStep {
+  if (resource === undefined || resource.kind !== 'autoscaling-group') {
+    throw new OutOfScopeError(`${incident.resource.id} is not a registered Auto Scaling group`);
+  }
+  if (params.autoScalingGroupName !== resource.name || incident.resource.name !== resource.name) {
+    throw new OutOfScopeError(
+      `plan targets ${params.autoScalingGroupName} but the incident is about ${incident.resource.name}; only the incident's own group may be scaled`,
+    );
+  }
+  const ceiling = Math.min(group.maxSize, resource.maxCapacity ?? Number.POSITIVE_INFINITY);
+  if (params.targetCapacity > ceiling) {
+    throw new OutOfScopeError(`target capacity ${params.targetCapacity} exceeds the ceiling of ${ceiling} for ${resource.name}`);
+  }
+  if (params.targetCapacity - params.fromCapacity > resource.maxStep) {
+    throw new OutOfScopeError(
+      `step of ${params.targetCapacity - params.fromCapacity} exceeds the maximum step of ${resource.maxStep} for ${resource.name}`,
+    );
+  }
+  if (params.targetCapacity <= params.fromCapacity) {
+    throw new OutOfScopeError(`a scale-out must raise capacity (${params.fromCapacity} → ${params.targetCapacity})`);
+  }
+  if (group.desiredCapacity < params.fromCapacity) {
+    throw new StalePlanError(
+      `${resource.name} was scaled in to ${group.desiredCapacity} since the plan was made at ${params.fromCapacity}; something else is managing it`,
+    );
+  }
+  if (group.desiredCapacity >= params.targetCapacity) {
+    return { change: false, reason: `${resource.name} already has desired capacity ${group.desiredCapacity}` };
+  }
+  return { change: true, targetCapacity: params.targetCapacity };
+}
