@@ -1,0 +1,218 @@
+import './polyfills.js';
+import type { Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { handlerEntry } from '../lib/workflow-functions.js';
+import { resourceIdOf } from '../lambdas/shared/scope.js';
+import { StateStore } from '../lambdas/shared/state-store.js';
+import { createStateTable, LOCAL_AWS_ENV, startLocalDynamoDb } from './local-dynamodb.js';
+import { type LocalRun, LocalWorkflow, type LocalWorkflowOptions } from './local-workflow.js';
+import { type Scenario, scopeOf } from './scenario.js';
+import { SimulatedWorld } from './simulated-world.js';
+import { formatTimeline, statePath } from './timeline.js';
+
+export const LOCAL_TABLE_NAME = 'self-healing-state';
+
+type IntakeHandler = (event: unknown, context: Context) => Promise<{ status: string; incidentId?: string; executionName?: string; reason?: string }>;
+
+export interface SignalResult {
+  description: string;
+  status: 'started' | 'duplicate' | 'ignored' | 'rejected';
+  incidentId?: string;
+  executionName?: string;
+  detail?: string;
+}
+
+export interface ExecutionResult {
+  name: string;
+  run: LocalRun;
+  path: string[];
+}
+
+export interface IncidentResult {
+  incidentId: string;
+  resource: string;
+  status: string;
+  attempts?: number;
+  summary?: string;
+}
+
+export interface ScenarioReport {
+  scenario: string;
+  passed: boolean;
+  mismatches: string[];
+  signals: SignalResult[];
+  executions: ExecutionResult[];
+  incidents: IncidentResult[];
+  world: SimulatedWorld;
+}
+
+export interface RunScenarioOptions extends Pick<LocalWorkflowOptions, 'taskOverrides'> {
+  /** Receives the human-readable progress lines. */
+  print?: (line: string) => void;
+  /** Shows the handlers' own structured logs. */
+  verbose?: boolean;
+}
+
+function intakeContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'self-healing-intake',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:self-healing-intake',
+    memoryLimitInMB: '256',
+    awsRequestId: `local-${Math.random().toString(16).slice(2, 10)}`,
+    logGroupName: '/aws/lambda/self-healing-intake',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * Runs one scenario end to end in this process: dynalite for DynamoDB, the
+ * simulated world for every other AWS API, the real intake handler for each
+ * signal, and the real state machine definition with the real handlers for
+ * each execution it starts. Handler modules read their environment when
+ * imported, so a process (or a test with fresh modules) runs one scenario.
+ */
+export async function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioReport> {
+  const print = options.print ?? (() => undefined);
+  const db = await startLocalDynamoDb();
+  const world = new SimulatedWorld(scenario.world);
+  try {
+    await createStateTable(db.endpoint, LOCAL_TABLE_NAME);
+    Object.assign(process.env, LOCAL_AWS_ENV, {
+      AWS_REGION: world.region,
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TABLE_NAME: LOCAL_TABLE_NAME,
+      RESOURCE_SCOPE: JSON.stringify(scopeOf(scenario)),
+      STATE_MACHINE_ARN: world.remediationStateMachineArn,
+      TOPIC_ARN: `arn:aws:sns:${world.region}:${world.account}:self-healing-notifications`,
+      POWERTOOLS_SERVICE_NAME: 'self-healing-local',
+      POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+
+    const store = new StateStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: db.endpoint, region: world.region })),
+      LOCAL_TABLE_NAME,
+    );
+    for (const lease of scenario.leases) {
+      const resource = scenario.resources.find((candidate) => candidate.name === lease.resource);
+      if (resource === undefined) throw new Error(`lease for unknown resource ${lease.resource}`);
+      const granted = new Date(Date.now() + (lease.expiresInSeconds - 60) * 1000);
+      await store.acquireLease(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }), lease.holder, 60, granted);
+    }
+
+    const workflow = await LocalWorkflow.load();
+    const intake = ((await import(handlerEntry('intake'))) as { handler: IntakeHandler }).handler;
+
+    const executions: ExecutionResult[] = [];
+    const running: Promise<void>[] = [];
+    world.install((execution) => {
+      running.push(
+        workflow
+          .run(JSON.parse(execution.input), execution.name, execution.executionArn, { taskOverrides: options.taskOverrides })
+          .then((run) => {
+            const result = { name: execution.name, run, path: statePath(run) };
+            executions.push(result);
+            print(`  ┌ execution ${execution.name}`);
+            for (const line of formatTimeline(run, '  │ ')) print(line);
+          }),
+      );
+    });
+
+    const settle = async () => {
+      while (running.length > executions.length) await Promise.all(running);
+    };
+    const signals: SignalResult[] = [];
+    for (const signal of scenario.signals) {
+      if ('alarm' in signal) {
+        if (signal.afterRunsSettle) await settle();
+        for (const [group, demand] of Object.entries(signal.setCpuDemand)) world.setCpuDemand(group, demand);
+      }
+      const deliveries = 'alarm' in signal ? signal.deliveries : 1;
+      const event = 'alarm' in signal ? world.alarmEvent(signal.alarm) : signal.event;
+      const description = 'alarm' in signal ? `alarm ${signal.alarm} → ALARM` : 'raw event';
+      for (let delivery = 1; delivery <= deliveries; delivery += 1) {
+        const label = deliveries > 1 ? `${description} (delivery ${delivery}/${deliveries})` : description;
+        try {
+          const result = await intake(structuredClone(event), intakeContext());
+          signals.push({ description: label, status: result.status as SignalResult['status'], incidentId: result.incidentId, executionName: result.executionName, detail: result.reason });
+          print(`  signal ${label}: intake ${result.status}${result.executionName ? ` ${result.executionName}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
+        } catch (error) {
+          signals.push({ description: label, status: 'rejected', detail: `${(error as Error).name}: ${(error as Error).message}` });
+          print(`  signal ${label}: intake rejected it — ${(error as Error).name}: ${(error as Error).message.split('\n')[0]}`);
+        }
+      }
+    }
+    await settle();
+
+    const incidents: IncidentResult[] = [];
+    for (const signal of signals.filter((candidate) => candidate.status === 'started')) {
+      const record = await store.getIncident(signal.incidentId ?? '');
+      incidents.push({
+        incidentId: signal.incidentId ?? '',
+        resource: String((record?.incident as { resource?: { name?: string } } | undefined)?.resource?.name ?? '?'),
+        status: String(record?.status ?? 'missing'),
+        attempts: record?.attempts === undefined ? undefined : Number(record.attempts),
+        summary: (record?.outcome as { summary?: string } | undefined)?.summary,
+      });
+    }
+
+    const mismatches = await compare(scenario, { signals, executions, incidents, world, store });
+    return { scenario: scenario.name, passed: mismatches.length === 0, mismatches, signals, executions, incidents, world };
+  } finally {
+    world.uninstall();
+    await db.stop();
+  }
+}
+
+interface Observed {
+  signals: SignalResult[];
+  executions: ExecutionResult[];
+  incidents: IncidentResult[];
+  world: SimulatedWorld;
+  store: StateStore;
+}
+
+/** Every way the observed end state differs from the scenario's expectations. */
+async function compare(scenario: Scenario, observed: Observed): Promise<string[]> {
+  const { expect } = scenario;
+  const mismatches: string[] = [];
+  const check = (what: string, actual: unknown, expected: unknown) => {
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+      mismatches.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    }
+  };
+  check('executions started', observed.world.executions.size, expect.executions);
+  check('signals rejected', observed.signals.filter((signal) => signal.status === 'rejected').length, expect.rejected);
+  check('signals ignored', observed.signals.filter((signal) => signal.status === 'ignored').length, expect.ignored);
+  check('escalations published', observed.world.notifications.length, expect.notifications);
+  check('incident count', observed.incidents.length, expect.incidents.length);
+  expect.incidents.forEach((wanted, index) => {
+    const actual = observed.incidents[index];
+    check(`incident ${index + 1} resource`, actual?.resource, wanted.resource);
+    check(`incident ${index + 1} status`, actual?.status, wanted.status);
+    if (wanted.attempts !== undefined) check(`incident ${index + 1} attempts`, actual?.attempts, wanted.attempts);
+  });
+  for (const [name, wanted] of Object.entries(expect.groups)) {
+    check(`group ${name} desired capacity`, observed.world.groups.get(name)?.desiredCapacity, wanted.desiredCapacity);
+  }
+  for (const [name, wanted] of Object.entries(expect.alarms)) {
+    check(`alarm ${name} state`, observed.world.alarmState(name), wanted);
+  }
+  const ours = new Set(observed.incidents.map((incident) => incident.incidentId));
+  for (const resource of scenario.resources) {
+    const lease = await observed.store.getLease(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }));
+    if (lease?.holder !== undefined && ours.has(lease.holder)) {
+      mismatches.push(`lease on ${resource.name} leaked: still held by ${lease.holder}`);
+    }
+  }
+  return mismatches;
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ModeSchema, type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
+import { WorldSchema } from './simulated-world.js';
+
+/**
+ * A scenario is data: the world, the resources in scope, the signals that
+ * arrive, and what must be true afterwards. `npm start` runs every file in
+ * `scenarios/`; tests run them too.
+ */
+
+const ScenarioResourceSchema = z.object({
+  name: z.string(),
+  alarmNames: z.array(z.string()).min(1),
+  maxStep: z.number().int().min(1).default(2),
+  maxCapacity: z.number().int().min(1).optional(),
+  maxAttempts: z.number().int().min(1).default(3),
+  leaseSeconds: z.number().int().min(60).default(1_800),
+  cooldownSeconds: z.number().int().min(0).default(900),
+  verifyAfterSeconds: z.number().int().min(0).default(300),
+});
+
+const SignalSchema = z.union([
+  z.object({
+    /** The alarm goes into ALARM; the world emits the EventBridge event CloudWatch would. */
+    alarm: z.string(),
+    /** How many times EventBridge delivers the same event (at-least-once delivery). */
+    deliveries: z.number().int().min(1).default(1),
+    /** Wait for every run started so far to finish before this signal arrives. */
+    afterRunsSettle: z.boolean().default(false),
+    /** Change groups' CPU demand just before the alarm fires, by group name. */
+    setCpuDemand: z.record(z.string(), z.number().min(0)).default({}),
+  }),
+  z.object({
+    /** A raw event, delivered as is: malformed, foreign or hand-made. */
+    event: z.unknown(),
+  }),
+]);
+
+const LeaseSchema = z.object({
+  resource: z.string(),
+  holder: z.string(),
+  /** Seconds until the existing lease expires; negative for a lease abandoned in the past. */
+  expiresInSeconds: z.number().int(),
+});
+
+const ExpectSchema = z.object({
+  /** Workflow executions started. */
+  executions: z.number().int().min(0),
+  /** Signals the intake rejected as malformed. */
+  rejected: z.number().int().min(0).default(0),
+  /** Signals the intake ignored (unregistered alarm, not ALARM). */
+  ignored: z.number().int().min(0).default(0),
+  /** Final status of each incident, by resource name, in order of arrival. */
+  incidents: z
+    .array(
+      z.object({
+        resource: z.string(),
+        status: z.enum(['resolved', 'escalated', 'skipped', 'dry-run', 'open']),
+        attempts: z.number().int().min(0).optional(),
+      }),
+    )
+    .default([]),
+  /** Final desired capacity by group name. */
+  groups: z.record(z.string(), z.object({ desiredCapacity: z.number().int() })).default({}),
+  /** Final alarm state by name. */
+  alarms: z.record(z.string(), z.enum(['OK', 'ALARM'])).default({}),
+  /** SNS escalations published. */
+  notifications: z.number().int().min(0).default(0),
+});
+
+export const ScenarioSchema = z.object({
+  name: z.string().regex(/^[a-z0-9-]+$/),
+  title: z.string(),
+  description: z.string(),
+  mode: ModeSchema.default('auto'),
+  resources: z.array(ScenarioResourceSchema).min(1),
+  world: WorldSchema,
+  leases: z.array(LeaseSchema).default([]),
+  signals: z.array(SignalSchema).min(1),
+  expect: ExpectSchema,
+});
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+export function loadScenario(file: string): Scenario {
+  const parsed = ScenarioSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file} is not a valid scenario:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The deployed-scope object the scenario's resources stand for. */
+export function scopeOf(scenario: Scenario): Scope {
+  return ScopeSchema.parse({
+    mode: scenario.mode,
+    resources: scenario.resources.map((resource) => ({ kind: 'autoscaling-group', ...resource })),
+  });
+}

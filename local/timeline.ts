@@ -1,0 +1,116 @@
+import { causeMessage } from '../lambdas/shared/step-functions-errors.js';
+import type { LocalRun } from './local-workflow.js';
+
+type Event = LocalRun['events'][number];
+type Json = Record<string, any>;
+
+const clip = (text: string, max = 220): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** One line about what a state did, from its output; the state names are the ASL's. */
+function summarise(stateName: string, output: Json | undefined): string {
+  try {
+    return describeState(stateName, output);
+  } catch {
+    // A state that was caught exits without its result; the caught line says what happened.
+    return '';
+  }
+}
+
+function describeState(stateName: string, output: Json | undefined): string {
+  if (output === undefined) return '';
+  switch (stateName) {
+    case 'BuildContext': {
+      const context = output.context as Json;
+      const group = context.autoScalingGroup as Json;
+      const alarm = context.alarm as Json | undefined;
+      const alarmText = alarm
+        ? `alarm ${alarm.name} ${alarm.state}${alarm.latestValue === undefined ? '' : ` at ${alarm.latestValue}`} (threshold ${alarm.threshold})`
+        : 'alarm unavailable';
+      const gaps = (context.gaps as string[]).length > 0 ? `; gaps: ${(context.gaps as string[]).join('; ')}` : '';
+      return `${group.name}: desired ${group.desiredCapacity} (min ${group.minSize}, max ${group.maxSize}), ${group.inServiceInstances} in service; ${alarmText}; mode ${context.mode}${gaps}`;
+    }
+    case 'Decide': {
+      const decision = output.decision as Json;
+      return `[${decision.source}:${decision.runbookId}] ${decision.action} — ${decision.rationale}`;
+    }
+    case 'AcquireLease':
+      return `lease on ${output.lease.resourceId} held by ${output.lease.holder} until ${output.lease.expiresAt}`;
+    case 'CountAttempt':
+      return `attempt ${output.attempt.number} of ${output.context.limits.maxAttempts}`;
+    case 'ScaleOutAsg': {
+      const action = output.action as Json;
+      return action.changed
+        ? `${action.autoScalingGroupName}: desired ${action.beforeCapacity} → ${action.targetCapacity} (before-state recorded)`
+        : `${action.autoScalingGroupName}: already at ${action.targetCapacity}, nothing changed`;
+    }
+    case 'WaitForEffect':
+      return `waits ${output.context.limits.verifyAfterSeconds}s in AWS (no time locally)`;
+    case 'VerifyRecovery':
+      return `${output.verification.healthy ? 'healthy' : 'not healthy'}: ${output.verification.summary}`;
+    case 'RecordOutcome':
+    case 'RecordSkip':
+    case 'RecordDryRun':
+      return `${output.outcome.summary}${output.outcome.leaseReleased ? ' (lease released, cooldown started)' : ''}`;
+    case 'EscalateIncident':
+      return output.escalation
+        ? `notified: ${output.escalation.reason}`
+        : `escalation failed: ${output.escalationError?.Error ?? 'unknown'}`;
+    default:
+      return '';
+  }
+}
+
+/**
+ * Renders an execution's event log as the timeline a reviewer reads: each
+ * state entered, what it did, retries and caught errors, and the result.
+ */
+export function formatTimeline(run: LocalRun, indent = '  '): string[] {
+  const lines: string[] = [];
+  const events = run.events;
+  events.forEach((event, index) => {
+    const e = event as Event & Json;
+    switch (e.type) {
+      case 'StateExited': {
+        const state = e.state as Json;
+        if (state.type === 'Choice') {
+          const next = events.slice(index + 1).find((candidate) => candidate.type === 'StateEntered') as Json | undefined;
+          lines.push(`${indent}${state.name.padEnd(18)} ? → ${next?.state?.name ?? '(end)'}`);
+        } else if (state.type === 'Succeed' || state.type === 'Fail') {
+          // The execution's own line says how it ended.
+        } else {
+          const summary = summarise(state.name, state.output as Json);
+          if (summary === '') break;
+          // The decision's rationale is the point of reading a run; never cut it.
+          lines.push(`${indent}${state.name.padEnd(18)} ${state.name === 'Decide' ? summary : clip(summary)}`);
+        }
+        break;
+      }
+      case 'StateRetried':
+        lines.push(`${indent}${(e.state as Json).name.padEnd(18)} ↻ retry ${e.retry.attempt} after ${e.retry.retrier.ErrorEquals.join('|')}`);
+        break;
+      case 'StateFailed':
+        if ((e.state as Json).type === 'Fail') break;
+        lines.push(`${indent}${(e.state as Json).name.padEnd(18)} ✖ ${e.Error}: ${clip(causeMessage(typeof e.Cause === 'string' ? e.Cause : String(e.Cause)))}`);
+        break;
+      case 'StateCaught':
+        lines.push(`${indent}${''.padEnd(18)} caught → ${e.catch.catcher.Next}`);
+        break;
+      case 'ExecutionSucceeded': {
+        const last = [...events].reverse().find((candidate) => candidate.type === 'StateEntered') as Json | undefined;
+        lines.push(`${indent}${'✔ SUCCEEDED'.padEnd(18)} ended in ${last?.state?.name ?? '?'}`);
+        break;
+      }
+      case 'ExecutionFailed':
+        lines.push(`${indent}${'✖ FAILED'.padEnd(18)} ${e.Error}: ${clip(causeMessage(typeof e.Cause === 'string' ? e.Cause : String(e.Cause)))}`);
+        break;
+      default:
+        break;
+    }
+  });
+  return lines;
+}
+
+/** The names of the states entered, in order. */
+export function statePath(run: LocalRun): string[] {
+  return run.events.filter((event) => event.type === 'StateEntered').map((event) => (event as Json).state.name as string);
+}
