@@ -1,7 +1,7 @@
 import './polyfills.js';
 import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { handlerEntry } from '../lib/workflow-functions.js';
 import { resourceIdOf } from '../lambdas/shared/scope.js';
 import { StateStore } from '../lambdas/shared/state-store.js';
@@ -41,6 +41,8 @@ export interface ScenarioReport {
   scenario: string;
   passed: boolean;
   mismatches: string[];
+  /** Leases still held by this scenario's incidents after every run ended: always a defect. */
+  leakedLeases: string[];
   signals: SignalResult[];
   executions: ExecutionResult[];
   incidents: IncidentResult[];
@@ -98,10 +100,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       POWERTOOLS_TRACE_ENABLED: 'false',
     });
 
-    const store = new StateStore(
-      DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: db.endpoint, region: world.region })),
-      LOCAL_TABLE_NAME,
-    );
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: db.endpoint, region: world.region }));
+    const store = new StateStore(documents, LOCAL_TABLE_NAME);
     for (const lease of scenario.leases) {
       const resource = scenario.resources.find((candidate) => candidate.name === lease.resource);
       if (resource === undefined) throw new Error(`lease for unknown resource ${lease.resource}`);
@@ -165,8 +165,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       });
     }
 
-    const mismatches = await compare(scenario, { signals, executions, incidents, world, store });
-    return { scenario: scenario.name, passed: mismatches.length === 0, mismatches, signals, executions, incidents, world };
+    const leakedLeases = await findLeakedLeases(scenario, incidents, store);
+    const scan = await documents.send(new ScanCommand({ TableName: LOCAL_TABLE_NAME }));
+    const incidentRecords = (scan.Items ?? []).filter((item) => item.type === 'incident').length;
+    const mismatches = [...compare(scenario, { signals, executions, incidents, world, incidentRecords }), ...leakedLeases];
+    return { scenario: scenario.name, passed: mismatches.length === 0, mismatches, leakedLeases, signals, executions, incidents, world };
   } finally {
     world.uninstall();
     await db.stop();
@@ -178,11 +181,12 @@ interface Observed {
   executions: ExecutionResult[];
   incidents: IncidentResult[];
   world: SimulatedWorld;
-  store: StateStore;
+  /** Incident records in the table: one per started run, none for ignored or rejected signals. */
+  incidentRecords: number;
 }
 
 /** Every way the observed end state differs from the scenario's expectations. */
-async function compare(scenario: Scenario, observed: Observed): Promise<string[]> {
+function compare(scenario: Scenario, observed: Observed): string[] {
   const { expect } = scenario;
   const mismatches: string[] = [];
   const check = (what: string, actual: unknown, expected: unknown) => {
@@ -195,6 +199,7 @@ async function compare(scenario: Scenario, observed: Observed): Promise<string[]
   check('signals ignored', observed.signals.filter((signal) => signal.status === 'ignored').length, expect.ignored);
   check('escalations published', observed.world.notifications.length, expect.notifications);
   check('incident count', observed.incidents.length, expect.incidents.length);
+  check('incident records written', observed.incidentRecords, expect.incidents.length);
   expect.incidents.forEach((wanted, index) => {
     const actual = observed.incidents[index];
     check(`incident ${index + 1} resource`, actual?.resource, wanted.resource);
@@ -207,12 +212,17 @@ async function compare(scenario: Scenario, observed: Observed): Promise<string[]
   for (const [name, wanted] of Object.entries(expect.alarms)) {
     check(`alarm ${name} state`, observed.world.alarmState(name), wanted);
   }
-  const ours = new Set(observed.incidents.map((incident) => incident.incidentId));
+  return mismatches;
+}
+
+async function findLeakedLeases(scenario: Scenario, incidents: IncidentResult[], store: StateStore): Promise<string[]> {
+  const ours = new Set(incidents.map((incident) => incident.incidentId));
+  const leaked: string[] = [];
   for (const resource of scenario.resources) {
-    const lease = await observed.store.getLease(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }));
+    const lease = await store.getLease(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }));
     if (lease?.holder !== undefined && ours.has(lease.holder)) {
-      mismatches.push(`lease on ${resource.name} leaked: still held by ${lease.holder}`);
+      leaked.push(`lease on ${resource.name} leaked: still held by ${lease.holder}`);
     }
   }
-  return mismatches;
+  return leaked;
 }

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as errors from '../../lambdas/shared/errors.js';
+import { REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../../lib/workflow-functions.js';
+
+type State = Record<string, any>;
+const text = readFileSync(REMEDIATE_INCIDENT_ASL, 'utf8');
+const definition = JSON.parse(text) as { StartAt: string; TimeoutSeconds?: number; States: Record<string, State> };
+const states = Object.entries(definition.States);
+const tasks = states.filter(([, state]) => state.Type === 'Task');
+
+/** Error names the ASL may match: our named errors, the Lambda service's, and the States.* family. */
+const KNOWN_ERRORS = new Set([
+  ...Object.values(errors).map((ErrorClass) => new (ErrorClass as new (message: string) => Error)('x').name),
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+  'States.ALL',
+]);
+
+describe('remediate-incident.asl.json', () => {
+  it('has a workflow-wide timeout', () => {
+    expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+  });
+
+  it('uses exactly the placeholders the construct substitutes', () => {
+    const placeholders = new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((match) => match[1]));
+    expect([...placeholders].sort()).toEqual(WORKFLOW_FUNCTIONS.map((fn) => fn.substitutionKey).sort());
+  });
+
+  it('names states as PascalCase verb-nouns and Choice states as questions', () => {
+    for (const [name, state] of states) {
+      expect(name, name).toMatch(/^[A-Z][a-zA-Z]+$/);
+      if (state.Type === 'Choice') expect(name, name).toMatch(/^(Is|Has|Should|Can|Are|Does)[A-Z]/);
+    }
+  });
+
+  it('gives every state a comment a reviewer can read in the console', () => {
+    for (const [name, state] of states) expect(state.Comment, name).toMatch(/\w{3,}/);
+  });
+
+  it('gives every Task a timeout, transient-only retries with backoff and jitter, and a catch-all to escalation', () => {
+    expect(tasks.length).toBeGreaterThanOrEqual(WORKFLOW_FUNCTIONS.length);
+    for (const [name, state] of tasks) {
+      expect(state.TimeoutSeconds, `${name} TimeoutSeconds`).toBeGreaterThan(0);
+      expect(state.Retry?.length, `${name} Retry`).toBeGreaterThan(0);
+      for (const retrier of state.Retry) {
+        expect(retrier.ErrorEquals, `${name} retries States.ALL`).not.toContain('States.ALL');
+        expect(retrier.ErrorEquals, `${name} retries a business error`).not.toEqual(
+          expect.arrayContaining(['LeaseHeldError', 'CooldownActiveError', 'OutOfScopeError', 'MalformedEventError', 'StalePlanError']),
+        );
+        expect(retrier.BackoffRate, name).toBeGreaterThan(1);
+        expect(retrier.JitterStrategy, name).toBe('FULL');
+        expect(retrier.MaxDelaySeconds, name).toBeGreaterThan(0);
+      }
+      const catchers = state.Catch as { ErrorEquals: string[]; Next: string }[];
+      const last = catchers.at(-1)!;
+      expect(last.ErrorEquals, `${name} last Catch`).toEqual(['States.ALL']);
+      const target = name === 'EscalateIncident' ? 'IncidentEscalated' : 'EscalateIncident';
+      expect(last.Next, `${name} catch-all target`).toBe(target);
+    }
+  });
+
+  it('matches only error names that exist', () => {
+    for (const [name, state] of tasks) {
+      for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
+        for (const error of rule.ErrorEquals) expect(KNOWN_ERRORS, `${name}: ${error}`).toContain(error);
+      }
+    }
+  });
+
+  it('reaches every state from StartAt and points only at states that exist', () => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      expect(definition.States[name], `missing state ${name}`).toBeDefined();
+      seen.add(name);
+      const state = definition.States[name]!;
+      const next = [state.Next, state.Default, ...(state.Choices ?? []).map((c: State) => c.Next), ...(state.Catch ?? []).map((c: State) => c.Next)];
+      for (const target of next.filter((value): value is string => typeof value === 'string')) visit(target);
+    };
+    visit(definition.StartAt);
+    expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
+  });
+
+  it('follows the foundation path BuildContext → Decide → AcquireLease → ScaleOutAsg → WaitForEffect → VerifyRecovery → IsHealthy → RecordOutcome', () => {
+    const S = definition.States;
+    expect(definition.StartAt).toBe('BuildContext');
+    expect(S.BuildContext!.Next).toBe('Decide');
+    expect(S.Decide!.Next).toBe('IsActionPlanned');
+    expect(S.IsDryRun!.Default).toBe('AcquireLease');
+    expect(S.AcquireLease!.Next).toBe('CountAttempt');
+    expect(S.CountAttempt!.Next).toBe('ScaleOutAsg');
+    expect(S.ScaleOutAsg!.Next).toBe('WaitForEffect');
+    expect(S.WaitForEffect!.Type).toBe('Wait');
+    expect(S.WaitForEffect!.Next).toBe('VerifyRecovery');
+    expect(S.VerifyRecovery!.Next).toBe('IsHealthy');
+    expect(S.IsHealthy!.Choices[0].Next).toBe('RecordOutcome');
+    expect(S.IncidentEscalated!.Type).toBe('Fail');
+  });
+});

@@ -1,0 +1,213 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type RunScenarioOptions, runScenario, type ScenarioReport } from '../../local/run-scenario.js';
+import { type ScenarioInput, ScenarioSchema } from '../../local/scenario.js';
+
+/**
+ * Every path through the real ASL, executed in-process by
+ * aws-local-stepfunctions with the real handlers, dynalite and the simulated
+ * world. Each test asserts the path taken and the end state.
+ */
+
+function scenario(overrides: Partial<ScenarioInput> = {}): ScenarioInput {
+  return {
+    name: 'path-test',
+    title: 'path test',
+    description: 'a path through the workflow',
+    mode: 'auto',
+    resources: [{ name: 'web', alarmNames: ['web-cpu-high'], maxStep: 2, maxAttempts: 3 }],
+    world: {
+      autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, cpuDemand: 380 }],
+      alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }],
+    },
+    signals: [{ alarm: 'web-cpu-high' }],
+    expect: { executions: 1 },
+    ...overrides,
+  };
+}
+
+async function run(input: ScenarioInput, options: RunScenarioOptions = {}): Promise<ScenarioReport> {
+  return runScenario(ScenarioSchema.parse(input), options);
+}
+
+function onlyExecution(report: ScenarioReport) {
+  expect(report.executions).toHaveLength(1);
+  return report.executions[0]!;
+}
+
+const retriesOf = (report: ScenarioReport, state: string) =>
+  onlyExecution(report).run.events.filter((event) => event.type === 'StateRetried' && (event as { state: { name: string } }).state.name === state).length;
+
+describe('remediate-incident paths, run locally', () => {
+  beforeEach(() => {
+    // Handlers read their configuration at import, like a fresh Lambda environment.
+    vi.resetModules();
+  });
+
+  it('healthy: acts once, verifies, records the outcome and releases the lease', async () => {
+    const report = await run(scenario());
+    const execution = onlyExecution(report);
+
+    expect(execution.run.status).toBe('SUCCEEDED');
+    expect(execution.path).toEqual([
+      'BuildContext', 'Decide', 'IsActionPlanned', 'IsDryRun', 'AcquireLease', 'CountAttempt', 'ScaleOutAsg',
+      'WaitForEffect', 'VerifyRecovery', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
+    ]);
+    expect(report.world.groups.get('web')?.desiredCapacity).toBe(6);
+    expect(report.world.alarmState('web-cpu-high')).toBe('OK');
+    expect(report.incidents).toEqual([expect.objectContaining({ status: 'resolved', attempts: 1 })]);
+    expect(report.leakedLeases).toEqual([]);
+    const output = execution.run.output as { decision: { source: string; rationale: string }; outcome: { leaseReleased: boolean } };
+    expect(output.decision.source).toBe('runbook');
+    expect(output.decision.rationale).toContain('4 → 6');
+    expect(output.outcome.leaseReleased).toBe(true);
+  });
+
+  it('verification fails, then the attempt budget runs out: escalates after exactly maxAttempts actions', async () => {
+    const report = await run(
+      scenario({
+        resources: [{ name: 'web', alarmNames: ['web-cpu-high'], maxStep: 1, maxAttempts: 2 }],
+        world: {
+          autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, cpuDemand: 380 }],
+          alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70, stuck: true }],
+        },
+      }),
+    );
+    const execution = onlyExecution(report);
+
+    expect(execution.run.status).toBe('FAILED');
+    expect(execution.run.error).toBe('IncidentEscalated');
+    expect(execution.path.filter((state) => state === 'ScaleOutAsg')).toHaveLength(2);
+    expect(execution.path.filter((state) => state === 'HasAttemptsLeft')).toHaveLength(2);
+    expect(execution.path.slice(-3)).toEqual(['HasAttemptsLeft', 'EscalateIncident', 'IncidentEscalated']);
+    expect(report.world.groups.get('web')?.desiredCapacity).toBe(6);
+    expect(report.world.notifications).toHaveLength(1);
+    const message = JSON.parse(report.world.notifications[0]!.Message!);
+    expect(message).toMatchObject({ type: 'incident.escalated', attempts: 2, reason: expect.stringContaining('still unhealthy after 2 attempt(s) of 2') });
+    expect(report.incidents[0]).toMatchObject({ status: 'escalated', attempts: 2 });
+    expect(report.leakedLeases).toEqual([]);
+  });
+
+  it('lease already held: skips without acting and records why', async () => {
+    const report = await run(scenario({ leases: [{ resource: 'web', holder: 'inc-other', expiresInSeconds: 600 }] }));
+    const execution = onlyExecution(report);
+
+    expect(execution.run.status).toBe('SUCCEEDED');
+    expect(execution.path).toEqual(['BuildContext', 'Decide', 'IsActionPlanned', 'IsDryRun', 'AcquireLease', 'RecordSkip', 'IncidentSkipped']);
+    expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
+    expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);
+    expect(report.incidents[0]).toMatchObject({ status: 'skipped', summary: expect.stringContaining('inc-other') });
+  });
+
+  it('an AWS error is retried with backoff, then escalated when it persists', async () => {
+    const report = await run(
+      scenario({
+        world: {
+          autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, cpuDemand: 380 }],
+          alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }],
+          faults: [{ operation: 'SetDesiredCapacity', error: 'Throttling', times: 1_000 }],
+        },
+      }),
+    );
+    const execution = onlyExecution(report);
+
+    expect(retriesOf(report, 'ScaleOutAsg')).toBe(4);
+    expect(report.world.calls.filter((call) => call.operation === 'SetDesiredCapacity')).toHaveLength(5);
+    expect(execution.path.slice(-3)).toEqual(['ScaleOutAsg', 'EscalateIncident', 'IncidentEscalated']);
+    expect(report.incidents[0]).toMatchObject({ status: 'escalated', summary: expect.stringContaining('TransientAwsError') });
+    expect(report.world.notifications).toHaveLength(1);
+    expect(report.leakedLeases).toEqual([]);
+  });
+
+  it('an AWS error that clears within the retries does not disturb the outcome', async () => {
+    const report = await run(
+      scenario({
+        world: {
+          autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, cpuDemand: 380 }],
+          alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }],
+          faults: [{ operation: 'DescribeAutoScalingGroups', error: 'Throttling', times: 2 }],
+        },
+      }),
+    );
+    expect(retriesOf(report, 'BuildContext')).toBe(2);
+    expect(report.incidents[0]).toMatchObject({ status: 'resolved' });
+  });
+
+  it('a permanent AWS error is not retried: it escalates at once', async () => {
+    const report = await run(
+      scenario({
+        world: {
+          autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, cpuDemand: 380 }],
+          alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }],
+          faults: [{ operation: 'SetDesiredCapacity', error: 'AccessDenied', times: 1, httpStatusCode: 403 }],
+        },
+      }),
+    );
+    expect(retriesOf(report, 'ScaleOutAsg')).toBe(0);
+    expect(report.incidents[0]).toMatchObject({ status: 'escalated', summary: expect.stringContaining('AccessDenied') });
+  });
+
+  it('a Lambda service error is retried by the state machine', async () => {
+    let failures = 0;
+    const report = await run(scenario(), {
+      taskOverrides: {
+        VerifyRecovery: async () => {
+          failures += 1;
+          throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+        },
+      },
+    });
+    expect(failures).toBe(4); // the first call and three retries
+    expect(retriesOf(report, 'VerifyRecovery')).toBe(3);
+    expect(report.incidents[0]).toMatchObject({ status: 'escalated' });
+  });
+
+  it('dry-run: decides and records the plan without taking the lease or acting', async () => {
+    const report = await run(scenario({ mode: 'dry-run' }));
+    const execution = onlyExecution(report);
+    expect(execution.path).toEqual(['BuildContext', 'Decide', 'IsActionPlanned', 'IsDryRun', 'RecordDryRun', 'IncidentRecorded']);
+    expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
+    expect(report.incidents[0]).toMatchObject({ status: 'dry-run', summary: expect.stringContaining('would scaleOutAsg') });
+  });
+
+  it('no safe action: an escalateOnly plan escalates without taking the lease', async () => {
+    const report = await run(
+      scenario({ world: { autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 4, desiredCapacity: 4, cpuDemand: 380 }], alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }] } }),
+    );
+    const execution = onlyExecution(report);
+    expect(execution.path).toEqual(['BuildContext', 'Decide', 'IsActionPlanned', 'EscalateIncident', 'IncidentEscalated']);
+    expect(report.incidents[0]).toMatchObject({ status: 'escalated', summary: expect.stringContaining('capacity ceiling') });
+  });
+
+  it('a failing escalation still ends the run in IncidentEscalated, never loops', async () => {
+    const report = await run(
+      scenario({ world: { autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 4, desiredCapacity: 4, cpuDemand: 380 }], alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }] } }),
+      {
+        taskOverrides: {
+          EscalateIncident: async () => {
+            throw Object.assign(new Error('topic gone'), { name: 'NotFound' });
+          },
+        },
+      },
+    );
+    const execution = onlyExecution(report);
+    expect(execution.run.status).toBe('FAILED');
+    expect(execution.path.slice(-2)).toEqual(['EscalateIncident', 'IncidentEscalated']);
+  });
+
+  it('a plan the guard refuses is caught and escalated with the reason, and nothing changes', async () => {
+    const report = await run(scenario(), {
+      taskOverrides: {
+        Decide: async () => ({
+          source: 'runbook',
+          runbookId: 'rogue',
+          action: 'scaleOutAsg',
+          rationale: 'scale far beyond the limits',
+          params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 10 },
+        }),
+      },
+    });
+    expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
+    expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);
+    expect(report.incidents[0]).toMatchObject({ status: 'escalated', summary: expect.stringContaining('OutOfScopeError') });
+  });
+});
