@@ -1,0 +1,144 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { handlerEntry } from './workflow-functions.js';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Powertools settings every function shares; one service, one metrics namespace. */
+export const POWERTOOLS_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'self-healing',
+  POWERTOOLS_METRICS_NAMESPACE: 'SelfHealing',
+} as const;
+
+/**
+ * ESM bundles have no `require`; a few CommonJS dependencies still call it
+ * for Node built-ins. The alias keeps the banner clear of bundled names.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __selfHealingCreateRequire } from 'node:module';" +
+  'const require = __selfHealingCreateRequire(import.meta.url);';
+
+export interface RemediationFunctionProps {
+  /** Folder under `lambdas/` that holds `index.ts` with the `handler` export. */
+  readonly directory: string;
+
+  /** What the function does, shown in the Lambda console. */
+  readonly description: string;
+
+  /**
+   * Longest a single invocation may run. For a function a state machine calls,
+   * keep it below the `TimeoutSeconds` of every state that calls it, so the
+   * function times out (a Lambda error the state can catch) before the state does.
+   */
+  readonly timeout: Duration;
+
+  /**
+   * Variables added to the shared Powertools and source-map settings.
+   *
+   * @default - only the shared settings
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * How long the function's log group keeps its events.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Memory, and with it CPU, for the function.
+   *
+   * @default 256
+   */
+  readonly memorySize?: number;
+}
+
+/**
+ * A Node.js Lambda function with the settings every self-healing function
+ * shares: newest Node.js runtime on arm64, X-Ray tracing, JSON logs in its own
+ * log group with a retention, and an ESM bundle built by the local esbuild.
+ *
+ * It runs under its own role that holds no managed policy: only write access
+ * to its own log group, X-Ray, and what the caller grants.
+ */
+export class RemediationFunction extends NodejsFunction {
+  /** The function's execution role; grants land here. */
+  declare readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: RemediationFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the self-healing ${id} function`,
+    });
+
+    super(scope, id, {
+      entry: handlerEntry(props.directory),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      environment: {
+        ...POWERTOOLS_ENVIRONMENT,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+
+    logGroup.grantWrite(role);
+    Validations.of(role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'xray:PutTraceSegments and xray:PutTelemetryRecords, added for active tracing, support no ' +
+        'resource-level permissions; every other statement in this policy names its resources.',
+    });
+  }
+
+  /**
+   * Allows actions that support no resource-level permissions (`Resource: *`).
+   * They get a policy of their own, so the acknowledgement that the wildcard
+   * needs covers exactly these actions and says why.
+   *
+   * @param id construct id of the policy, e.g. `DescribeAutoScalingGroups`
+   * @param actions IAM actions that cannot be scoped to a resource
+   * @param reason why the actions are needed and cannot be scoped
+   */
+  public addUnscopedPermissions(id: string, actions: string[], reason: string): iam.Policy {
+    const policy = new iam.Policy(this, id, {
+      statements: [new iam.PolicyStatement({ actions, resources: ['*'] })],
+    });
+    policy.attachToRole(this.role);
+    this.node.addDependency(policy);
+    Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
+    return policy;
+  }
+}
