@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { handlerEntry, WORKFLOW_FUNCTIONS } from '../lib/workflow-functions.js';
+
+/**
+ * `npm run bench:bundles`: bundles every Lambda the way the construct does
+ * (minified ESM for Node 24, `@aws-sdk/*` left to the runtime) and prints
+ * each bundle's size against the 300 KB budget.
+ */
+const BUDGET_BYTES = 300 * 1024;
+const functions = [{ directory: 'intake' }, ...WORKFLOW_FUNCTIONS];
+const out = mkdtempSync(path.join(tmpdir(), 'self-healing-bundles-'));
+
+let worst = 0;
+try {
+  console.log('function             minified bytes    KB   budget');
+  for (const { directory } of functions) {
+    const outfile = path.join(out, `${directory}.mjs`);
+    await build({
+      entryPoints: [handlerEntry(directory)],
+      outfile,
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      mainFields: ['module', 'main'],
+      external: ['@aws-sdk/*'],
+      logLevel: 'error',
+    });
+    const bytes = statSync(outfile).size;
+    worst = Math.max(worst, bytes);
+    console.log(`${directory.padEnd(20)} ${String(bytes).padStart(14)} ${(bytes / 1024).toFixed(1).padStart(6)}   ${bytes <= BUDGET_BYTES ? 'ok' : 'OVER'}`);
+  }
+  console.log(`bundles: ${functions.length} functions, largest ${(worst / 1024).toFixed(1)} KB (budget ${BUDGET_BYTES / 1024} KB, excluding @aws-sdk/*)`);
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
