@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callAws } from '../shared/aws-errors.js';
 import { documentClient, sns } from '../shared/clients.js';
 import { executionConsoleUrl } from '../shared/console-links.js';

@@ -1,6 +1,6 @@
 import { SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeAutoScalingGroup } from '../shared/autoscaling.js';
 import { callAws } from '../shared/aws-errors.js';
 import { autoScaling, documentClient } from '../shared/clients.js';

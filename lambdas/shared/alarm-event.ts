@@ -1,5 +1,4 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { stableDigest } from './execution-name.js';
 import type { Incident } from './incident.js';
 import { type ResourceScope, resourceIdOf } from './scope.js';
@@ -56,12 +55,22 @@ export const AlarmStateChangeDetailSchema = z.object({
     .optional(),
 });
 
-/** EventBridge's `CloudWatch Alarm State Change` event, as the intake rule delivers it. */
-export const AlarmStateChangeEventSchema = EventBridgeSchema.extend({
+/**
+ * EventBridge's `CloudWatch Alarm State Change` event, as the intake rule
+ * delivers it. The envelope fields mirror Powertools' `EventBridgeSchema`,
+ * declared here so the bundle can tree-shake zod (importing Powertools'
+ * schema pulls in zod's whole namespace, locales included: +360 KB).
+ */
+export const AlarmStateChangeEventSchema = z.object({
+  version: z.string(),
+  id: z.string(),
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   account: z.string().regex(/^\d{12}$/),
+  time: z.iso.datetime(),
+  region: z.string().min(1),
   resources: z.array(z.string()).min(1),
+  'replay-name': z.string().optional(),
   detail: AlarmStateChangeDetailSchema,
 });
 export type AlarmStateChangeEvent = z.infer<typeof AlarmStateChangeEventSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A piece of evidence attached to an incident: what was seen, where, and when. */
 export const EvidenceSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The resources a deployment is allowed to touch, and the limits for each.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeAlarm } from '../shared/alarms.js';
 import { describeAutoScalingGroup } from '../shared/autoscaling.js';
 import { autoScaling, cloudWatch } from '../shared/clients.js';
