@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModeSchema } from '../lambdas/shared/scope.js';
 
 /** One Auto Scaling group as written in the `selfHealing` context. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModeSchema, type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
 import { WorldSchema } from './simulated-world.js';
 

@@ -9,7 +9,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInpu
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A small, deterministic model of the AWS account a scenario runs in.
