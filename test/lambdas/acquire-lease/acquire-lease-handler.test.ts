@@ -1,0 +1,167 @@
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { handler as AcquireLeaseHandler } from '../../../lambdas/acquire-lease/index.js';
+import { testIncident } from '../../support/fixtures.js';
+import { conditionalCheckFailed, invoke, rejectionOf, TABLE_NAME, throttlingError } from '../harness.js';
+
+process.env.TABLE_NAME = TABLE_NAME;
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+
+const NOW = new Date('2026-11-27T10:00:05.000Z');
+const NOW_SECONDS = NOW.getTime() / 1000;
+const LEASE_KEY = { pk: 'RESOURCE#autoscaling-group/web', sk: 'LEASE' };
+
+let handler: typeof AcquireLeaseHandler;
+
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  ({ handler } = await import('../../../lambdas/acquire-lease/index.js'));
+});
+
+afterAll(() => {
+  vi.useRealTimers();
+});
+
+beforeEach(() => {
+  vi.setSystemTime(NOW);
+  dynamo.reset();
+  dynamo.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+    Attributes: {
+      ...LEASE_KEY,
+      holder: input.ExpressionAttributeValues[':me'],
+      leaseExpiresAt: input.ExpressionAttributeValues[':expires'],
+    },
+  }));
+});
+
+const event = () => ({ incident: testIncident(), leaseSeconds: 1_800 });
+
+describe('acquire-lease handler', () => {
+  it('takes the lease with a conditional update and returns the grant', async () => {
+    // Act
+    const grant = await invoke(handler, event());
+
+    // Assess
+    const updates = dynamo.commandCalls(UpdateCommand);
+    expect(updates).toHaveLength(1);
+    const update = updates[0]!.args[0].input;
+    expect(update.TableName).toBe(TABLE_NAME);
+    expect(update.Key).toEqual(LEASE_KEY);
+    expect(update.ConditionExpression).toBe(
+      '(attribute_not_exists(holder) OR holder = :me OR leaseExpiresAt < :now) AND ' +
+        '(attribute_not_exists(cooldownUntil) OR cooldownUntil <= :now OR holder = :me)',
+    );
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':me': 'inc-0123456789abcdef0123',
+      ':now': NOW_SECONDS,
+      ':expires': NOW_SECONDS + 1_800,
+      ':resourceId': 'autoscaling-group/web',
+    });
+    expect(update.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+
+    expect(grant).toEqual({
+      resourceId: 'autoscaling-group/web',
+      holder: 'inc-0123456789abcdef0123',
+      expiresAt: '2026-11-27T10:30:05.000Z',
+    });
+  });
+
+  it('refuses with LeaseHeldError while another incident holds an unexpired lease', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand).rejects(conditionalCheckFailed());
+    dynamo.on(GetCommand).resolves({ Item: { ...LEASE_KEY, holder: 'inc-other', leaseExpiresAt: NOW_SECONDS + 600 } });
+
+    // Act
+    const error = await rejectionOf(invoke(handler, event()));
+
+    // Assess
+    expect(error.name).toBe('LeaseHeldError');
+    expect(error.message).toBe('autoscaling-group/web is being remediated by inc-other until 2026-11-27T10:10:05.000Z');
+    const gets = dynamo.commandCalls(GetCommand);
+    expect(gets).toHaveLength(1);
+    expect(gets[0]!.args[0].input).toMatchObject({ Key: LEASE_KEY, ConsistentRead: true });
+  });
+
+  it('counts a lease that expires this very second as still held', async () => {
+    // Prepare: the condition lets a run take over only once leaseExpiresAt < now.
+    dynamo.on(UpdateCommand).rejects(conditionalCheckFailed());
+    dynamo.on(GetCommand).resolves({ Item: { ...LEASE_KEY, holder: 'inc-other', leaseExpiresAt: NOW_SECONDS } });
+
+    // Act
+    const error = await rejectionOf(invoke(handler, event()));
+
+    // Assess
+    expect(error.name).toBe('LeaseHeldError');
+  });
+
+  it('uses the item DynamoDB returned with the failure, without reading it again', async () => {
+    // Prepare: ReturnValuesOnConditionCheckFailure hands back the old item, still marshalled.
+    dynamo
+      .on(UpdateCommand)
+      .rejects(conditionalCheckFailed({ holder: { S: 'inc-other' }, leaseExpiresAt: { N: String(NOW_SECONDS + 60) } }));
+
+    // Act
+    const error = await rejectionOf(invoke(handler, event()));
+
+    // Assess
+    expect(error.name).toBe('LeaseHeldError');
+    expect(error.message).toContain('inc-other');
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('refuses with CooldownActiveError while the resource cools down', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand).rejects(conditionalCheckFailed());
+    dynamo.on(GetCommand).resolves({ Item: { ...LEASE_KEY, lastHolder: 'inc-earlier', cooldownUntil: NOW_SECONDS + 300 } });
+
+    // Act
+    const error = await rejectionOf(invoke(handler, event()));
+
+    // Assess
+    expect(error.name).toBe('CooldownActiveError');
+    expect(error.message).toBe('autoscaling-group/web is cooling down after an earlier remediation until 2026-11-27T10:05:05.000Z');
+  });
+
+  it('reports the cooldown, not the holder, when the holder\'s lease has expired', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand).rejects(conditionalCheckFailed());
+    dynamo.on(GetCommand).resolves({
+      Item: { ...LEASE_KEY, holder: 'inc-crashed', leaseExpiresAt: NOW_SECONDS - 1, cooldownUntil: NOW_SECONDS + 120 },
+    });
+
+    // Act
+    const error = await rejectionOf(invoke(handler, event()));
+
+    // Assess
+    expect(error.name).toBe('CooldownActiveError');
+    expect(error.message).not.toContain('inc-crashed');
+  });
+
+  it('reports a throttled update as TransientAwsError', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand).rejects(throttlingError());
+
+    // Act
+    const error = await rejectionOf(invoke(handler, event()));
+
+    // Assess
+    expect(error.name).toBe('TransientAwsError');
+    expect(error.message).toContain('UpdateItem lease');
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['a lease of zero seconds', { incident: testIncident(), leaseSeconds: 0 }, /leaseSeconds: /],
+    ['no incident', { leaseSeconds: 1_800 }, /incident: /],
+  ])('refuses input with %s as MalformedEventError, writing nothing', async (_title, input, field) => {
+    // Act
+    const error = await rejectionOf(invoke(handler, input));
+
+    // Assess
+    expect(error.name).toBe('MalformedEventError');
+    expect(error.message).toMatch(field);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,61 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { handler as DecideHandler } from '../../../lambdas/decide/index.js';
+import { RUNBOOK_ID } from '../../../lambdas/decide/scale-out-runbook.js';
+import { testContext, testIncident } from '../../support/fixtures.js';
+import { invoke, rejectionOf } from '../harness.js';
+
+let handler: typeof DecideHandler;
+
+beforeAll(async () => {
+  ({ handler } = await import('../../../lambdas/decide/index.js'));
+});
+
+describe('decide handler', () => {
+  it('returns the runbook decision for the incident and its context', async () => {
+    // Prepare
+    const event = { incident: testIncident(), context: testContext(), attempt: 0 };
+
+    // Act
+    const decision = await invoke(handler, event);
+
+    // Assess: 4 × 95 / 63 → 7 needed, capped by maxStep 2
+    expect(decision).toMatchObject({
+      source: 'runbook',
+      runbookId: RUNBOOK_ID,
+      action: 'scaleOutAsg',
+      params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+    });
+  });
+
+  it('returns escalateOnly when the group is at its ceiling', async () => {
+    // Prepare
+    const base = testContext();
+    const event = {
+      incident: testIncident(),
+      context: testContext({ autoScalingGroup: { ...base.autoScalingGroup, desiredCapacity: 10, maxSize: 10 } }),
+      attempt: 1,
+    };
+
+    // Act
+    const decision = await invoke(handler, event);
+
+    // Assess
+    expect(decision.action).toBe('escalateOnly');
+  });
+
+  it.each([
+    ['no context', { incident: testIncident(), attempt: 0 }, /context: /],
+    ['a negative attempt', { incident: testIncident(), context: testContext(), attempt: -1 }, /attempt: /],
+    ['a malformed incident id', { incident: testIncident({ incidentId: 'INC-1' }), context: testContext(), attempt: 0 }, /incident\.incidentId: /],
+    ['a context with a bad limit', { incident: testIncident(), context: testContext({ limits: { ...testContext().limits, maxStep: 0 } }), attempt: 0 }, /context\.limits\.maxStep: /],
+    ['nothing at all', {}, /incident: .*context: .*attempt: /],
+  ])('refuses input with %s as MalformedEventError, naming the field', async (_title, event, field) => {
+    // Act
+    const error = await rejectionOf(invoke(handler, event));
+
+    // Assess
+    expect(error.name).toBe('MalformedEventError');
+    expect(error.message).toMatch(/^input rejected: /);
+    expect(error.message).toMatch(field);
+  });
+});

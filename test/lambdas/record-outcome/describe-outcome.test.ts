@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { describeOutcome } from '../../../lambdas/record-outcome/describe-outcome.js';
+import type { Decision, ScaleOutResult, Verification } from '../../../lambdas/shared/workflow.js';
+
+const decision: Decision = {
+  source: 'runbook',
+  runbookId: 'asg-cpu-high-scale-out',
+  action: 'scaleOutAsg',
+  rationale: 'CPU alarm web-cpu-high on web: scaling out 4 → 6.',
+  params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+};
+const action: ScaleOutResult = {
+  attempt: 2,
+  autoScalingGroupName: 'web',
+  beforeCapacity: 4,
+  targetCapacity: 6,
+  changed: true,
+  actedAt: '2026-11-27T10:00:10.000Z',
+};
+const verification: Verification = {
+  healthy: true,
+  alarmState: 'OK',
+  desiredCapacity: 6,
+  inServiceInstances: 6,
+  checkedAt: '2026-11-27T10:06:00.000Z',
+  summary: 'alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
+};
+
+describe('describeOutcome', () => {
+  it('describes a resolved incident by its change and its verification', () => {
+    // Act
+    const summary = describeOutcome({ outcome: 'resolved', decision, action, verification, attempt: 2 });
+
+    // Assess
+    expect(summary).toBe(
+      'resolved after 2 attempt(s): scaled web 4 → 6; alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
+    );
+  });
+
+  it('says when the group already had the capacity', () => {
+    // Act
+    const summary = describeOutcome({ outcome: 'resolved', action: { ...action, changed: false }, verification, attempt: 1 });
+
+    // Assess
+    expect(summary).toMatch(/^resolved after 1 attempt\(s\): web already had the capacity; alarm web-cpu-high is OK/);
+  });
+
+  it('fills in what a resolved outcome does not say', () => {
+    // Act
+    const summary = describeOutcome({ outcome: 'resolved' });
+
+    // Assess
+    expect(summary).toBe('resolved after 1 attempt(s): the group already had the capacity; verified');
+  });
+
+  it("describes a skip by the message inside a Lambda error's JSON cause", () => {
+    // Prepare
+    const skip = {
+      Error: 'LeaseHeldError',
+      Cause: JSON.stringify({
+        errorType: 'LeaseHeldError',
+        errorMessage: 'autoscaling-group/web is being remediated by inc-other until 2026-11-27T10:30:00.000Z',
+        trace: ['LeaseHeldError: ...'],
+      }),
+    };
+
+    // Act
+    const summary = describeOutcome({ outcome: 'skipped', decision, skip });
+
+    // Assess
+    expect(summary).toBe('skipped: autoscaling-group/web is being remediated by inc-other until 2026-11-27T10:30:00.000Z');
+  });
+
+  it('describes a skip with a plain-text cause, or none', () => {
+    // Act & Assess
+    expect(describeOutcome({ outcome: 'skipped', skip: { Error: 'CooldownActiveError', Cause: 'cooling down' } })).toBe(
+      'skipped: cooling down',
+    );
+    expect(describeOutcome({ outcome: 'skipped' })).toBe('skipped: no cause given');
+  });
+
+  it('describes a dry run by the plan it would have carried out', () => {
+    // Act & Assess
+    expect(describeOutcome({ outcome: 'dry-run', decision })).toBe(
+      'dry run: would scaleOutAsg: CPU alarm web-cpu-high on web: scaling out 4 → 6.',
+    );
+    expect(describeOutcome({ outcome: 'dry-run' })).toBe('dry run: would act:');
+  });
+});

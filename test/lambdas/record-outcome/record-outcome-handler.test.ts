@@ -1,0 +1,203 @@
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { handler as RecordOutcomeHandler } from '../../../lambdas/record-outcome/index.js';
+import type { Decision, ScaleOutResult, Verification } from '../../../lambdas/shared/workflow.js';
+import { testIncident } from '../../support/fixtures.js';
+import { conditionalCheckFailed, EXECUTION_ARN, invoke, rejectionOf, TABLE_NAME, throttlingError } from '../harness.js';
+
+process.env.TABLE_NAME = TABLE_NAME;
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+
+const NOW = new Date('2026-11-27T10:07:00.000Z');
+const NOW_SECONDS = NOW.getTime() / 1000;
+const INCIDENT_KEY = { pk: 'INCIDENT#inc-0123456789abcdef0123', sk: 'META' };
+const LEASE_KEY = { pk: 'RESOURCE#autoscaling-group/web', sk: 'LEASE' };
+
+let handler: typeof RecordOutcomeHandler;
+let sequence: string[];
+
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  ({ handler } = await import('../../../lambdas/record-outcome/index.js'));
+});
+
+afterAll(() => {
+  vi.useRealTimers();
+});
+
+beforeEach(() => {
+  vi.setSystemTime(NOW);
+  sequence = [];
+  dynamo.reset();
+  dynamo.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+    sequence.push(`UpdateItem ${String(input.Key?.sk)}`);
+    return {};
+  });
+  dynamo.on(PutCommand).callsFake(() => {
+    sequence.push('PutItem history');
+    return {};
+  });
+});
+
+const decision: Decision = {
+  source: 'runbook',
+  runbookId: 'asg-cpu-high-scale-out',
+  action: 'scaleOutAsg',
+  rationale: 'CPU alarm web-cpu-high on web: scaling out 4 → 6.',
+  params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+};
+const action: ScaleOutResult = {
+  attempt: 1,
+  autoScalingGroupName: 'web',
+  beforeCapacity: 4,
+  targetCapacity: 6,
+  changed: true,
+  actedAt: '2026-11-27T10:00:10.000Z',
+};
+const verification: Verification = {
+  healthy: true,
+  alarmState: 'OK',
+  desiredCapacity: 6,
+  inServiceInstances: 6,
+  checkedAt: '2026-11-27T10:06:00.000Z',
+  summary: 'alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
+};
+
+const resolved = () => ({
+  incident: testIncident(),
+  outcome: 'resolved',
+  decision,
+  action,
+  verification,
+  attempt: 1,
+  executionId: EXECUTION_ARN,
+  cooldownSeconds: 900,
+});
+
+function updatesOf(key: { sk: string }) {
+  return dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.Key?.sk === key.sk);
+}
+
+describe('record-outcome handler', () => {
+  it('closes a resolved incident, appends it to the history, then releases the lease with a cooldown', async () => {
+    // Act
+    const result = await invoke(handler, resolved());
+
+    // Assess
+    expect(sequence).toEqual(['UpdateItem META', 'PutItem history', 'UpdateItem LEASE']);
+
+    const [close] = updatesOf(INCIDENT_KEY);
+    expect(close!.args[0].input.Key).toEqual(INCIDENT_KEY);
+    expect(close!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':status': 'resolved',
+      ':closedAt': '2026-11-27T10:07:00.000Z',
+      ':attempts': 1,
+      ':details': { summary: result.summary, decision, action, verification, executionId: EXECUTION_ARN },
+    });
+
+    const puts = dynamo.commandCalls(PutCommand);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.args[0].input.Item).toMatchObject({
+      pk: 'RESOURCE#autoscaling-group/web',
+      sk: 'HISTORY#2026-11-27T10:00:00.000Z#inc-0123456789abcdef0123',
+      type: 'history',
+      incidentId: 'inc-0123456789abcdef0123',
+      outcome: 'resolved',
+      action: 'scaleOutAsg',
+      attempts: 1,
+      summary: result.summary,
+    });
+
+    const [release] = updatesOf(LEASE_KEY);
+    expect(release!.args[0].input.Key).toEqual(LEASE_KEY);
+    expect(release!.args[0].input.ConditionExpression).toBe('holder = :me');
+    expect(release!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':me': 'inc-0123456789abcdef0123',
+      ':cooldownUntil': NOW_SECONDS + 900,
+    });
+    expect(release!.args[0].input.UpdateExpression).toContain('REMOVE holder, leaseExpiresAt');
+
+    expect(result).toEqual({
+      outcome: 'resolved',
+      summary: 'resolved after 1 attempt(s): scaled web 4 → 6; alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
+      leaseReleased: true,
+    });
+  });
+
+  it('reports the lease as not released when another run has taken it since', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand, { Key: LEASE_KEY }).rejects(conditionalCheckFailed());
+
+    // Act
+    const result = await invoke(handler, resolved());
+
+    // Assess
+    expect(result.leaseReleased).toBe(false);
+    expect(updatesOf(INCIDENT_KEY)).toHaveLength(1);
+    expect(updatesOf(LEASE_KEY)).toHaveLength(1);
+  });
+
+  it('records a skip without touching the lease it never held', async () => {
+    // Prepare
+    const event = {
+      incident: testIncident(),
+      outcome: 'skipped',
+      decision,
+      skip: { Error: 'LeaseHeldError', Cause: '{"errorType":"LeaseHeldError","errorMessage":"held by inc-other"}' },
+      executionId: EXECUTION_ARN,
+      cooldownSeconds: 900,
+    };
+
+    // Act
+    const result = await invoke(handler, event);
+
+    // Assess
+    expect(result).toEqual({ outcome: 'skipped', summary: 'skipped: held by inc-other', leaseReleased: false });
+    expect(updatesOf(LEASE_KEY)).toHaveLength(0);
+    expect(updatesOf(INCIDENT_KEY)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':status': 'skipped', ':attempts': 0 });
+    expect(dynamo.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ outcome: 'skipped', summary: 'skipped: held by inc-other' });
+  });
+
+  it('records a dry run without touching the lease', async () => {
+    // Prepare
+    const event = { incident: testIncident(), outcome: 'dry-run', decision, executionId: EXECUTION_ARN, cooldownSeconds: 900 };
+
+    // Act
+    const result = await invoke(handler, event);
+
+    // Assess
+    expect(result.leaseReleased).toBe(false);
+    expect(result.summary).toBe('dry run: would scaleOutAsg: CPU alarm web-cpu-high on web: scaling out 4 → 6.');
+    expect(updatesOf(LEASE_KEY)).toHaveLength(0);
+    expect(updatesOf(INCIDENT_KEY)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':status': 'dry-run' });
+  });
+
+  it('reports a throttled close as TransientAwsError, before writing the history or releasing', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand, { Key: INCIDENT_KEY }).rejects(throttlingError());
+
+    // Act
+    const error = await rejectionOf(invoke(handler, resolved()));
+
+    // Assess
+    expect(error.name).toBe('TransientAwsError');
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    expect(updatesOf(LEASE_KEY)).toHaveLength(0);
+  });
+
+  it.each([
+    ['the escalated outcome, which belongs to escalate-incident', { outcome: 'escalated' }, /outcome: /],
+    ['no cooldown', { cooldownSeconds: undefined }, /cooldownSeconds: /],
+    ['a verification without its verdict', { verification: { ...verification, healthy: undefined } }, /verification\.healthy: /],
+  ])('refuses input with %s as MalformedEventError, writing nothing', async (_title, overrides, field) => {
+    // Act
+    const error = await rejectionOf(invoke(handler, { ...resolved(), ...overrides }));
+
+    // Assess
+    expect(error.name).toBe('MalformedEventError');
+    expect(error.message).toMatch(field);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+});

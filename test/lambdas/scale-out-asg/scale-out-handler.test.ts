@@ -1,0 +1,307 @@
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandInput,
+  SetDesiredCapacityCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { handler as ScaleOutHandler } from '../../../lambdas/scale-out-asg/index.js';
+import type { Decision } from '../../../lambdas/shared/workflow.js';
+import { testIncident, testScope } from '../../support/fixtures.js';
+import {
+  autoScalingGroup,
+  conditionalCheckFailed,
+  EXECUTION_ARN,
+  invoke,
+  rejectionOf,
+  TABLE_NAME,
+  throttlingError,
+} from '../harness.js';
+
+process.env.RESOURCE_SCOPE = JSON.stringify(testScope({ maxStep: 2, maxCapacity: 8 }));
+process.env.TABLE_NAME = TABLE_NAME;
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const autoScaling = mockClient(AutoScalingClient);
+
+let handler: typeof ScaleOutHandler;
+
+beforeAll(async () => {
+  ({ handler } = await import('../../../lambdas/scale-out-asg/index.js'));
+});
+
+/** The AWS calls in the order they were made, across both clients. */
+let sequence: string[];
+
+/** Answers DescribeAutoScalingGroups from these groups, by the name asked for. */
+function groupsAre(...groups: AutoScalingGroup[]): void {
+  autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input: DescribeAutoScalingGroupsCommandInput) => {
+    sequence.push('DescribeAutoScalingGroups');
+    return { AutoScalingGroups: groups.filter((group) => input.AutoScalingGroupNames?.includes(group.AutoScalingGroupName ?? '')) };
+  });
+}
+
+beforeEach(() => {
+  sequence = [];
+  dynamo.reset();
+  autoScaling.reset();
+  groupsAre(autoScalingGroup({ desired: 4, max: 10 }));
+  autoScaling.on(SetDesiredCapacityCommand).callsFake(() => {
+    sequence.push('SetDesiredCapacity');
+    return {};
+  });
+  dynamo.on(PutCommand).callsFake(() => {
+    sequence.push('PutItem');
+    return {};
+  });
+});
+
+function scaleOutDecision(fromCapacity = 4, targetCapacity = 6, autoScalingGroupName = 'web'): Decision {
+  return {
+    source: 'runbook',
+    runbookId: 'asg-cpu-high-scale-out',
+    action: 'scaleOutAsg',
+    rationale: `scaling out ${fromCapacity} → ${targetCapacity}`,
+    params: { autoScalingGroupName, fromCapacity, targetCapacity },
+  };
+}
+
+function event(decision: Decision = scaleOutDecision(), overrides: Record<string, unknown> = {}) {
+  return { incident: testIncident(), attempt: 1, decision, executionId: EXECUTION_ARN, ...overrides };
+}
+
+function expectNothingChanged(): void {
+  expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+  expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+}
+
+describe('scale-out-asg handler', () => {
+  it('records the before-state, then sets the planned desired capacity', async () => {
+    // Act
+    const result = await invoke(handler, event());
+
+    // Assess
+    expect(sequence).toEqual(['DescribeAutoScalingGroups', 'PutItem', 'SetDesiredCapacity']);
+
+    const puts = dynamo.commandCalls(PutCommand);
+    expect(puts).toHaveLength(1);
+    const put = puts[0]!.args[0].input;
+    expect(put.TableName).toBe(TABLE_NAME);
+    expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(put.Item).toMatchObject({
+      pk: 'INCIDENT#inc-0123456789abcdef0123',
+      sk: 'ATTEMPT#0001',
+      type: 'attempt',
+      action: 'scaleOutAsg',
+      attempt: 1,
+      executionId: EXECUTION_ARN,
+      params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+      before: { name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, inServiceInstances: 4 },
+    });
+
+    const sets = autoScaling.commandCalls(SetDesiredCapacityCommand);
+    expect(sets).toHaveLength(1);
+    expect(sets[0]!.args[0].input).toEqual({ AutoScalingGroupName: 'web', DesiredCapacity: 6, HonorCooldown: false });
+
+    expect(result).toMatchObject({ attempt: 1, autoScalingGroupName: 'web', beforeCapacity: 4, targetCapacity: 6, changed: true });
+    expect(Number.isNaN(Date.parse(result.actedAt))).toBe(false);
+  });
+
+  it('does not act when the attempt cannot be recorded', async () => {
+    // Prepare
+    dynamo.on(PutCommand).rejects(throttlingError());
+
+    // Act
+    const error = await rejectionOf(invoke(handler, event()));
+
+    // Assess
+    expect(error.name).toBe('TransientAwsError');
+    expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+  });
+
+  it('reports a throttled SetDesiredCapacity as TransientAwsError, after recording the attempt', async () => {
+    // Prepare
+    autoScaling.on(SetDesiredCapacityCommand).rejects(throttlingError());
+
+    // Act
+    const error = await rejectionOf(invoke(handler, event()));
+
+    // Assess
+    expect(error.name).toBe('TransientAwsError');
+    expect(error.message).toContain('SetDesiredCapacity');
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
+  });
+
+  it('changes nothing when the group already has the target capacity', async () => {
+    // Prepare
+    groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+
+    // Act
+    const result = await invoke(handler, event());
+
+    // Assess
+    expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+    expect(result.changed).toBe(false);
+    expect(result.targetCapacity).toBe(6);
+    expect(result.beforeCapacity).toBe(6);
+  });
+
+  it("reports the first try's before-capacity when a retried attempt finds its record", async () => {
+    // Prepare: the first try recorded 4 and raised the group to 6, then timed out.
+    groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+    dynamo.on(PutCommand).rejects(conditionalCheckFailed());
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        pk: 'INCIDENT#inc-0123456789abcdef0123',
+        sk: 'ATTEMPT#0001',
+        type: 'attempt',
+        incidentId: 'inc-0123456789abcdef0123',
+        attempt: 1,
+        action: 'scaleOutAsg',
+        params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+        before: { name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, inServiceInstances: 4 },
+        startedAt: '2026-11-27T10:00:10.000Z',
+      },
+    });
+
+    // Act
+    const result = await invoke(handler, event());
+
+    // Assess
+    const gets = dynamo.commandCalls(GetCommand);
+    expect(gets).toHaveLength(1);
+    expect(gets[0]!.args[0].input).toMatchObject({
+      TableName: TABLE_NAME,
+      Key: { pk: 'INCIDENT#inc-0123456789abcdef0123', sk: 'ATTEMPT#0001' },
+      ConsistentRead: true,
+    });
+    expect(result.beforeCapacity).toBe(4);
+    // This run raised capacity (its first try did), so the escalation cooldown must apply.
+    expect(result.changed).toBe(true);
+    expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+  });
+
+  describe('refusals', () => {
+    it('refuses a plan for another group with OutOfScopeError, changing nothing', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 4, max: 10 }), autoScalingGroup({ name: 'payments', desired: 4, max: 10 }));
+
+      // Act
+      const error = await rejectionOf(invoke(handler, event(scaleOutDecision(4, 6, 'payments'))));
+
+      // Assess
+      expect(error.name).toBe('OutOfScopeError');
+      expect(error.message).toContain('plan targets payments');
+      expectNothingChanged();
+    });
+
+    it('refuses a plan for a group that does not exist as out of scope, without reading it', async () => {
+      // Act
+      const error = await rejectionOf(invoke(handler, event(scaleOutDecision(4, 6, 'ghost'))));
+
+      // Assess
+      expect(error.name).toBe('OutOfScopeError');
+      expect(autoScaling.calls()).toHaveLength(0);
+      expectNothingChanged();
+    });
+
+    it('refuses a step beyond maxStep with OutOfScopeError, changing nothing', async () => {
+      // Act
+      const error = await rejectionOf(invoke(handler, event(scaleOutDecision(4, 7))));
+
+      // Assess
+      expect(error.name).toBe('OutOfScopeError');
+      expect(error.message).toContain('maximum step of 2');
+      expectNothingChanged();
+    });
+
+    it("refuses a target above the scope's maxCapacity with OutOfScopeError, changing nothing", async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 7, max: 10 }));
+
+      // Act
+      const error = await rejectionOf(invoke(handler, event(scaleOutDecision(7, 9))));
+
+      // Assess
+      expect(error.name).toBe('OutOfScopeError');
+      expect(error.message).toContain('ceiling of 8');
+      expectNothingChanged();
+    });
+
+    it('refuses an incident whose resource is no longer in scope', async () => {
+      // Prepare
+      const incident = testIncident({ resource: { kind: 'autoscaling-group', name: 'api', id: 'autoscaling-group/api' } });
+
+      // Act
+      const error = await rejectionOf(invoke(handler, event(scaleOutDecision(), { incident })));
+
+      // Assess
+      expect(error.name).toBe('OutOfScopeError');
+      expectNothingChanged();
+    });
+
+    it('refuses a plan for a group that was scaled in since with StalePlanError', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 3, max: 10 }));
+
+      // Act
+      const error = await rejectionOf(invoke(handler, event()));
+
+      // Assess
+      expect(error.name).toBe('StalePlanError');
+      expectNothingChanged();
+    });
+
+    it('reports a group that no longer exists as TargetNotFoundError', async () => {
+      // Prepare
+      groupsAre();
+
+      // Act
+      const error = await rejectionOf(invoke(handler, event()));
+
+      // Assess
+      expect(error.name).toBe('TargetNotFoundError');
+      expect(error.message).toContain('web');
+      expectNothingChanged();
+    });
+
+    it('refuses an escalateOnly decision as MalformedEventError without calling AWS', async () => {
+      // Prepare
+      const decision: Decision = {
+        source: 'runbook',
+        runbookId: 'asg-cpu-high-scale-out',
+        action: 'escalateOnly',
+        rationale: 'at the ceiling',
+        params: { reason: 'at the ceiling' },
+      };
+
+      // Act
+      const error = await rejectionOf(invoke(handler, event(decision)));
+
+      // Assess
+      expect(error.name).toBe('MalformedEventError');
+      expect(error.message).toContain('escalateOnly');
+      expect(autoScaling.calls()).toHaveLength(0);
+      expect(dynamo.calls()).toHaveLength(0);
+    });
+
+    it.each([
+      ['attempt 0', { attempt: 0 }, /attempt: /],
+      ['no decision', { decision: undefined }, /decision: /],
+      ['an unknown action', { decision: { ...scaleOutDecision(), action: 'terminateInstances' } }, /decision\.action: /],
+      ['a target of zero', { decision: scaleOutDecision(4, 0) }, /decision\.params\.targetCapacity: /],
+    ])('refuses input with %s as MalformedEventError without calling AWS', async (_title, overrides, field) => {
+      // Act
+      const error = await rejectionOf(invoke(handler, event(scaleOutDecision(), overrides)));
+
+      // Assess
+      expect(error.name).toBe('MalformedEventError');
+      expect(error.message).toMatch(field);
+      expect(autoScaling.calls()).toHaveLength(0);
+      expect(dynamo.calls()).toHaveLength(0);
+    });
+  });
+});
