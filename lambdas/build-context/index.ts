@@ -3,7 +3,7 @@ import { describeAlarm } from '../shared/alarms.js';
 import { describeAutoScalingGroup } from '../shared/autoscaling.js';
 import { autoScaling, cloudWatch, documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
-import { OutOfScopeError } from '../shared/errors.js';
+import { OutOfScopeError, TargetNotFoundError } from '../shared/errors.js';
 import { workflowHandler } from '../shared/handler.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger } from '../shared/powertools.js';
@@ -38,7 +38,11 @@ export const lambdaHandler = async ({ incident }: z.infer<typeof BuildContextInp
   }
   const [autoScalingGroup, alarm, recentIncidents] = await Promise.all([
     describeAutoScalingGroup(autoScaling(), resource.name),
-    part('alarm', () => describeAlarm(cloudWatch(), incident.signal.alarmName)),
+    part('alarm', async () => {
+      const alarm = await describeAlarm(cloudWatch(), incident.signal.alarmName);
+      if (alarm === undefined) throw new TargetNotFoundError(`alarm ${incident.signal.alarmName} no longer exists`);
+      return alarm;
+    }),
     part('history', () => store.recentHistory(incident.resource.id, 5)),
   ]);
   return assembleContext({ mode: scope.mode, resource, autoScalingGroup, alarm, recentIncidents, now: new Date() });

@@ -34,6 +34,10 @@ export function decideScaleOut(incident: Incident, context: IncidentContext): De
   if (metricName === undefined || !CPU_METRICS.has(metricName)) {
     return escalate(`no runbook matches alarm ${incident.signal.alarmName} on metric ${metricName ?? 'unknown'}`);
   }
+  const operator = context.alarm?.comparisonOperator;
+  if (operator !== undefined && !operator.startsWith('GreaterThan')) {
+    return escalate(`alarm ${incident.signal.alarmName} fires on ${operator}, not on high CPU; scaling out would not help`);
+  }
   const group = context.autoScalingGroup;
   const { maxStep, maxCapacity } = context.limits;
   const ceiling = Math.min(group.maxSize, maxCapacity ?? Number.POSITIVE_INFINITY);

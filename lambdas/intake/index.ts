@@ -39,13 +39,22 @@ export interface IntakeResult {
  * starts nothing new.
  */
 export const lambdaHandler = async (parsed: ParsedResult<unknown, AlarmStateChangeEvent>): Promise<IntakeResult> => {
-  if (!parsed.success) {
-    const error = new MalformedEventError(`not a CloudWatch Alarm State Change event: ${describeParseFailure(parsed.error)}`);
-    logger.error('rejected event: nothing started, nothing written', { error: error.message, event: parsed.originalEvent });
-    metrics.addMetric('RejectedEvents', MetricUnit.Count, 1);
+  let route;
+  try {
+    if (!parsed.success) {
+      throw new MalformedEventError(`not a CloudWatch Alarm State Change event: ${describeParseFailure(parsed.error)}`);
+    }
+    route = routeAlarmEvent(parsed.data, scope);
+  } catch (error) {
+    if (error instanceof MalformedEventError) {
+      logger.error('rejected event: nothing started, nothing written', {
+        error: error.message,
+        event: parsed.success ? parsed.data : parsed.originalEvent,
+      });
+      metrics.addMetric('RejectedEvents', MetricUnit.Count, 1);
+    }
     throw error;
   }
-  const route = routeAlarmEvent(parsed.data, scope);
 
   if (route.kind === 'ignored') {
     logger.info('ignored event', { reason: route.reason });

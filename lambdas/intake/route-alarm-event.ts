@@ -1,4 +1,6 @@
 import { type AlarmStateChangeEvent, incidentFromAlarmEvent } from '../shared/alarm-event.js';
+import { MalformedEventError } from '../shared/errors.js';
+import { describeParseFailure } from '../shared/parse-failure.js';
 import { executionNameFor } from '../shared/execution-name.js';
 import type { Incident } from '../shared/incident.js';
 import { IncidentSchema } from '../shared/incident.js';
@@ -21,6 +23,10 @@ export function routeAlarmEvent(event: AlarmStateChangeEvent, scope: Scope): Rou
   if (resource === undefined) {
     return { kind: 'ignored', reason: `alarm ${alarmName} is not registered for any resource` };
   }
-  const incident = IncidentSchema.parse(incidentFromAlarmEvent(event, resource));
+  const parsed = IncidentSchema.safeParse(incidentFromAlarmEvent(event, resource));
+  if (!parsed.success) {
+    throw new MalformedEventError(`alarm event does not make a valid incident: ${describeParseFailure(parsed.error)}`);
+  }
+  const incident = parsed.data;
   return { kind: 'incident', incident, executionName: executionNameFor(incident.incidentId, resource.name) };
 }

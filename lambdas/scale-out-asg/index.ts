@@ -12,7 +12,7 @@ import { logger, metrics } from '../shared/powertools.js';
 import { findResourceById, parseScope } from '../shared/scope.js';
 import { StateStore } from '../shared/state-store.js';
 import { DecisionSchema, type ScaleOutResult } from '../shared/workflow.js';
-import { checkScaleOut } from './scale-out-guard.js';
+import { checkInScope, checkScaleOut } from './scale-out-guard.js';
 
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
 const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
@@ -35,8 +35,8 @@ export const lambdaHandler = async ({ incident, attempt, decision, executionId }
     throw new MalformedEventError(`ScaleOutAsg received a ${decision.action} plan`);
   }
   const { params } = decision;
-  const resource = findResourceById(scope, incident.resource.id);
-  const group = await describeAutoScalingGroup(autoScaling(), params.autoScalingGroupName);
+  const resource = checkInScope(params, incident, findResourceById(scope, incident.resource.id));
+  const group = await describeAutoScalingGroup(autoScaling(), resource.name);
   const step = checkScaleOut(params, incident, resource, group);
 
   const recorded = await store.recordAttempt(
@@ -75,7 +75,9 @@ export const lambdaHandler = async ({ incident, attempt, decision, executionId }
     autoScalingGroupName: params.autoScalingGroupName,
     beforeCapacity,
     targetCapacity: params.targetCapacity,
-    changed: step.change,
+    // Judged against the recorded before-state, so a retry of an attempt whose
+    // first call already landed still reports that this run raised capacity.
+    changed: beforeCapacity < params.targetCapacity,
     actedAt: new Date().toISOString(),
   };
 };

@@ -3,6 +3,24 @@ import type { Incident } from '../shared/incident.js';
 import type { ResourceScope } from '../shared/scope.js';
 import type { AutoScalingGroupState, ScaleOutParams } from '../shared/workflow.js';
 
+/**
+ * The part of the check that needs no AWS call: the plan's group must be the
+ * incident's own, registered group. Made before the group is even read, so a
+ * plan naming a foreign group is refused as out of scope whether or not that
+ * group exists.
+ */
+export function checkInScope(params: ScaleOutParams, incident: Incident, resource: ResourceScope | undefined): ResourceScope {
+  if (resource === undefined || resource.kind !== 'autoscaling-group') {
+    throw new OutOfScopeError(`${incident.resource.id} is not a registered Auto Scaling group`);
+  }
+  if (params.autoScalingGroupName !== resource.name || incident.resource.name !== resource.name) {
+    throw new OutOfScopeError(
+      `plan targets ${params.autoScalingGroupName} but the incident is about ${incident.resource.name}; only the incident's own group may be scaled`,
+    );
+  }
+  return resource;
+}
+
 /** What the action will do, given the group as it is now. */
 export type ScaleOutStep = { change: false; reason: string } | { change: true; targetCapacity: number };
 
@@ -21,14 +39,7 @@ export function checkScaleOut(
   resource: ResourceScope | undefined,
   group: AutoScalingGroupState,
 ): ScaleOutStep {
-  if (resource === undefined || resource.kind !== 'autoscaling-group') {
-    throw new OutOfScopeError(`${incident.resource.id} is not a registered Auto Scaling group`);
-  }
-  if (params.autoScalingGroupName !== resource.name || incident.resource.name !== resource.name) {
-    throw new OutOfScopeError(
-      `plan targets ${params.autoScalingGroupName} but the incident is about ${incident.resource.name}; only the incident's own group may be scaled`,
-    );
-  }
+  resource = checkInScope(params, incident, resource);
   const ceiling = Math.min(group.maxSize, resource.maxCapacity ?? Number.POSITIVE_INFINITY);
   if (params.targetCapacity > ceiling) {
     throw new OutOfScopeError(`target capacity ${params.targetCapacity} exceeds the ceiling of ${ceiling} for ${resource.name}`);

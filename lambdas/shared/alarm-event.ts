@@ -69,7 +69,7 @@ export const AlarmStateChangeEventSchema = z.object({
   account: z.string().regex(/^\d{12}$/),
   time: z.iso.datetime(),
   region: z.string().min(1),
-  resources: z.array(z.string()).min(1),
+  resources: z.array(z.string().min(1)).min(1),
   'replay-name': z.string().optional(),
   detail: AlarmStateChangeDetailSchema,
 });
@@ -125,7 +125,7 @@ export function incidentFromAlarmEvent(event: AlarmStateChangeEvent, resource: R
         kind: 'alarm-state-change',
         at: onsetAt,
         summary: truncate(`${detail.alarmName}: ${detail.previousState?.value ?? '?'} → ALARM. ${detail.state.reason}`),
-        data: { eventId: event.id, ...parseReasonData(detail.state.reasonData) },
+        data: { ...parseReasonData(detail.state.reasonData), eventId: event.id },
       },
     ],
   };
