@@ -1,4 +1,17 @@
 import * as z from 'zod';
+import { ActionNameSchema, AutonomySchema } from './actions/catalog.js';
+
+/** A metric read into the incident's context next to the alarm's own. */
+export const MetricRefSchema = z.object({
+  namespace: z.string().min(1).max(255),
+  metricName: z.string().min(1).max(255),
+  dimensions: z.record(z.string(), z.string()).default({}),
+  stat: z.string().min(1).max(32).default('Average'),
+});
+export type MetricRef = z.infer<typeof MetricRefSchema>;
+
+/** Autonomy per action; unset actions keep the catalog's default. */
+export const AutonomyOverridesSchema = z.partialRecord(ActionNameSchema, AutonomySchema);
 
 /**
  * The resources a deployment is allowed to touch, and the limits for each.
@@ -26,6 +39,19 @@ export const AutoScalingGroupScopeSchema = z.object({
   cooldownSeconds: z.number().int().min(0).max(86_400),
   /** Wait between acting and checking whether the alarm has cleared. */
   verifyAfterSeconds: z.number().int().min(0).max(3_600),
+  /**
+   * Other resources an action may change on this one's behalf, as
+   * `kind/...` targets (e.g. `waf-ip-set/REGIONAL/site-blocklist`).
+   */
+  dependencies: z.array(z.string().min(3).max(512)).default([]),
+  /** Autonomy per action for this resource, over the deployment's and the catalog's. */
+  autonomy: AutonomyOverridesSchema.default({}),
+  /** Log groups whose recent lines are read into the incident's context. */
+  logGroupNames: z.array(z.string().min(1).max(512)).max(5).default([]),
+  /** Metrics read into the context next to the alarm's own. */
+  relatedMetrics: z.array(MetricRefSchema).max(10).default([]),
+  /** How long a plan waits for a human's approval before it escalates. */
+  approvalTimeoutSeconds: z.number().int().min(60).max(86_400).default(3_600),
 });
 export type AutoScalingGroupScope = z.infer<typeof AutoScalingGroupScopeSchema>;
 
@@ -40,6 +66,17 @@ export const ScopeSchema = z
     /** `dry-run` decides and records but never acts; `auto` acts within the limits. */
     mode: ModeSchema,
     resources: z.array(ResourceScopeSchema),
+    /** Autonomy per action for every resource, over the catalog's defaults. */
+    autonomy: AutonomyOverridesSchema.default({}),
+    /** Limits no plan may cross, whatever the resource. */
+    guardrails: z
+      .object({
+        /** Addresses that may never be blocked: office ranges, health checkers, the VPC itself. */
+        protectedCidrs: z.array(z.string().min(3).max(64)).default([]),
+        /** Kubernetes namespaces actions may touch; empty allows none. */
+        allowedNamespaces: z.array(z.string().min(1).max(63)).default([]),
+      })
+      .default({ protectedCidrs: [], allowedNamespaces: [] }),
   })
   .superRefine((scope, ctx) => {
     const owners = new Map<string, string>();

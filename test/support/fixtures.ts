@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
-import type { Scope } from '../../lambdas/shared/scope.js';
+import type * as z from 'zod';
+import type { ResourceScopeSchema, Scope } from '../../lambdas/shared/scope.js';
 import type { Incident } from '../../lambdas/shared/incident.js';
 import type { IncidentContext } from '../../lambdas/shared/workflow.js';
 
@@ -7,9 +8,12 @@ export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 
 /** A scope with one Auto Scaling group, `web`, watched by `web-cpu-high`. */
-export function testScope(overrides: Partial<Scope['resources'][number]> = {}, mode: Scope['mode'] = 'auto'): Scope {
+export function testScope(overrides: Partial<z.input<typeof ResourceScopeSchema>> = {}, mode: Scope['mode'] = 'auto'): Scope {
+  // Built without validation, so tests can also make invalid scopes on purpose.
   return {
     mode,
+    autonomy: {},
+    guardrails: { protectedCidrs: [], allowedNamespaces: [] },
     resources: [
       {
         kind: 'autoscaling-group',
@@ -20,8 +24,13 @@ export function testScope(overrides: Partial<Scope['resources'][number]> = {}, m
         leaseSeconds: 1_800,
         cooldownSeconds: 900,
         verifyAfterSeconds: 300,
+        dependencies: [],
+        autonomy: {},
+        logGroupNames: [],
+        relatedMetrics: [],
+        approvalTimeoutSeconds: 3_600,
         ...overrides,
-      },
+      } as Scope['resources'][number],
     ],
   };
 }
@@ -91,8 +100,14 @@ export function testIncident(overrides: Partial<Incident> = {}): Incident {
 export function testContext(overrides: Partial<IncidentContext> = {}): IncidentContext {
   return {
     mode: 'auto',
-    limits: { maxStep: 2, maxAttempts: 3, leaseSeconds: 1_800, cooldownSeconds: 900, verifyAfterSeconds: 300 },
+    limits: { maxStep: 2, maxAttempts: 3, leaseSeconds: 1_800, cooldownSeconds: 900, verifyAfterSeconds: 300, approvalTimeoutSeconds: 3_600 },
+    resource: { id: 'autoscaling-group/web', dependencies: [] },
     autoScalingGroup: { name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, inServiceInstances: 4 },
+    alarmHistory: [],
+    metrics: [],
+    logs: [],
+    changes: [],
+    trimmed: [],
     alarm: {
       name: 'web-cpu-high',
       state: 'ALARM',

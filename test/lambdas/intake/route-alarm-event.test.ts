@@ -112,7 +112,7 @@ describe('routeAlarmEvent', () => {
 
   it('ignores everything when the scope registers nothing', () => {
     // Act
-    const route = routeAlarmEvent(parsedEvent(), { mode: 'auto', resources: [] });
+    const route = routeAlarmEvent(parsedEvent(), { ...testScope(), resources: [] });
 
     // Assess
     expect(route.kind).toBe('ignored');

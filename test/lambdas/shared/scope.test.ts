@@ -10,7 +10,7 @@ import { testScope } from '../../support/fixtures.js';
 
 function withResources(...resources: Array<Partial<Scope['resources'][number]>>): Scope {
   const [template] = testScope().resources;
-  return { mode: 'auto', resources: resources.map((resource) => ({ ...template!, ...resource })) };
+  return { ...testScope(), resources: resources.map((resource) => ({ ...template!, ...resource })) };
 }
 
 function parseError(json: string, source?: string): Error {
