@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { decideScaleOut, instancesNeeded, RUNBOOK_ID } from '../../../lambdas/decide/scale-out-runbook.js';
+import { instancesNeeded } from '../../../lambdas/decide/planners.js';
+import { decideWithRunbooks } from '../../../lambdas/decide/runbook-engine.js';
+import type { Incident } from '../../../lambdas/shared/incident.js';
 import { DecisionSchema, type Decision, type IncidentContext } from '../../../lambdas/shared/workflow.js';
+import { loadRunbookDirectory } from '../../../lib/runbook-files.js';
 import { testContext, testIncident } from '../../support/fixtures.js';
+
+/** The shipped runbooks, as the Decide function runs them; the CPU one is under test here. */
+const RUNBOOKS = loadRunbookDirectory();
+const RUNBOOK_ID = 'asg-cpu-high-scale-out';
+const decideScaleOut = (incident: Incident, context: IncidentContext) => decideWithRunbooks(RUNBOOKS, incident, context);
+type Params = { autoScalingGroupName: string; targetCapacity: number; reason?: string };
+const paramsOf = (decision: Decision) => decision.params as Params;
 
 /** A context for group `web` with the given capacity, limits and CPU reading (undefined: no value reported). */
 function contextWith(options: {
@@ -26,7 +36,7 @@ function scaleOut(decision: Decision) {
 }
 
 function escalation(decision: Decision) {
-  if (decision.action !== 'escalateOnly') throw new Error(`expected escalateOnly, got a scale-out to ${decision.params.targetCapacity}`);
+  if (decision.action !== 'escalateOnly') throw new Error(`expected escalateOnly, got a scale-out to ${paramsOf(decision).targetCapacity}`);
   return decision;
 }
 
@@ -47,7 +57,7 @@ describe('instancesNeeded', () => {
   });
 });
 
-describe('decideScaleOut', () => {
+describe('runbook asg-cpu-high-scale-out', () => {
   it('escalates a CPU alarm that fires on low CPU instead of scaling out', () => {
     const base = testContext();
     const context = testContext({ alarm: { ...base.alarm!, comparisonOperator: 'LessThanThreshold', latestValue: 3 } });
@@ -55,7 +65,8 @@ describe('decideScaleOut', () => {
     const decision = decideScaleOut(testIncident(), context);
 
     expect(decision.action).toBe('escalateOnly');
-    expect(decision.rationale).toContain('LessThanThreshold');
+    expect(decision.rationale).toContain('low CPU');
+    expect(decision.runbookId).toBe('cpu-low-escalate');
   });
 
   it('sizes the target from the alarm value: 4 instances at 95% vs 70% needs 7', () => {
@@ -66,7 +77,8 @@ describe('decideScaleOut', () => {
     const decision = scaleOut(decideScaleOut(testIncident(), context));
 
     // Assess
-    expect(decision.params).toEqual({ autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 7 });
+    expect(decision.params).toEqual({ autoScalingGroupName: 'web', targetCapacity: 7 });
+    expect(decision.target).toBe('autoscaling-group/web');
     expect(decision.source).toBe('runbook');
     expect(decision.runbookId).toBe(RUNBOOK_ID);
     expect(decision.rationale).toContain('needs about 7 instances');
@@ -135,7 +147,7 @@ describe('decideScaleOut', () => {
     const decision = escalation(decideScaleOut(testIncident(), context));
 
     // Assess
-    expect(decision.params.reason).toBe('no runbook matches alarm web-cpu-high on metric TargetResponseTime');
+    expect(paramsOf(decision).reason).toBe('no runbook matches alarm web-cpu-high on autoscaling-group/web');
   });
 
   it("falls back to the incident's metric when the alarm could not be read", () => {
@@ -158,7 +170,7 @@ describe('decideScaleOut', () => {
     const decision = escalation(decideScaleOut({ ...incident, signal: { ...incident.signal, metricName: undefined } }, context));
 
     // Assess
-    expect(decision.params.reason).toContain('on metric unknown');
+    expect(paramsOf(decision).reason).toContain('no runbook matches');
   });
 
   it('steps by one when the alarm reports no value', () => {
@@ -192,7 +204,7 @@ describe('decideScaleOut', () => {
     const decision = scaleOut(decideScaleOut(testIncident(), context));
 
     // Assess
-    expect(decision.params).toEqual({ autoScalingGroupName: 'web', fromCapacity: 0, targetCapacity: 1 });
+    expect(decision.params).toEqual({ autoScalingGroupName: 'web', targetCapacity: 1 });
   });
 
   it('holds its invariants over many capacities, limits and readings', () => {
@@ -216,16 +228,16 @@ describe('decideScaleOut', () => {
               expect(decision.action === 'escalateOnly', label).toBe(desired >= ceiling);
               if (decision.action === 'scaleOutAsg') {
                 scaleOuts += 1;
-                const { fromCapacity, targetCapacity, autoScalingGroupName } = decision.params;
+                const { targetCapacity, autoScalingGroupName } = paramsOf(decision);
+                const fromCapacity = desired;
                 expect(autoScalingGroupName, label).toBe('web');
-                expect(fromCapacity, label).toBe(desired);
                 expect(targetCapacity, label).toBeLessThanOrEqual(ceiling);
                 expect(targetCapacity - fromCapacity, label).toBeGreaterThanOrEqual(1);
                 expect(targetCapacity - fromCapacity, label).toBeLessThanOrEqual(maxStep);
                 if (cpu === undefined) expect(targetCapacity - fromCapacity, label).toBe(1);
               } else {
                 escalations += 1;
-                expect(decision.params.reason, label).toContain('capacity ceiling');
+                expect(paramsOf(decision).reason, label).toContain('capacity ceiling');
               }
             }
           }
@@ -242,7 +254,7 @@ describe('decideScaleOut', () => {
       let previous = 0;
       for (let cpu = 50; cpu <= 100; cpu += 5) {
         const decision = scaleOut(decideScaleOut(testIncident(), contextWith({ desired, max: 40, maxStep: 10, cpu })));
-        const step = decision.params.targetCapacity - desired;
+        const step = paramsOf(decision).targetCapacity - desired;
         expect(step, JSON.stringify({ desired, cpu })).toBeGreaterThanOrEqual(previous);
         previous = step;
       }
