@@ -1,0 +1,152 @@
+import { ACTIONS, type ActionName, AUTONOMY_LEVELS, type Autonomy, isActionName, parseActionParams } from '../shared/actions/catalog.js';
+import type { Incident } from '../shared/incident.js';
+import { findResourceById, type ResourceScope, type Scope } from '../shared/scope.js';
+import type { Decision, IncidentContext, PolicyCheck, PolicyVerdict } from '../shared/workflow.js';
+import { isSingleHost, NON_PUBLIC_RANGES, parseCidr, protectedRanges } from './addresses.js';
+
+export interface PolicyInput {
+  incident: Incident;
+  context: IncidentContext;
+  decision: Decision;
+  /** The deployed scope, read from the function's environment, never from the plan. */
+  scope: Scope;
+}
+
+const rank = (level: Autonomy) => AUTONOMY_LEVELS.indexOf(level);
+const lower = (a: Autonomy, b: Autonomy): Autonomy => (rank(a) <= rank(b) ? a : b);
+
+type Params = Record<string, unknown>;
+
+/** Per-action limits, checked against the live context and the deployed scope. */
+function actionLimits(action: ActionName, params: Params, resource: ResourceScope, input: PolicyInput): PolicyCheck[] {
+  const { scope, context } = input;
+  switch (action) {
+    case 'scaleOutAsg': {
+      const group = context.autoScalingGroup;
+      const target = Number(params.targetCapacity);
+      const ceiling = Math.min(group.maxSize, resource.maxCapacity ?? Number.POSITIVE_INFINITY);
+      const step = target - group.desiredCapacity;
+      return [
+        { name: 'raises-capacity', passed: step >= 1, detail: `target ${target} vs current desired ${group.desiredCapacity}` },
+        { name: 'within-max-step', passed: step <= resource.maxStep, detail: `step ${step}, maximum ${resource.maxStep}` },
+        { name: 'within-ceiling', passed: target <= ceiling, detail: `target ${target}, ceiling ${ceiling} (MaxSize ${group.maxSize}${resource.maxCapacity === undefined ? '' : `, maxCapacity ${resource.maxCapacity}`})` },
+      ];
+    }
+    case 'blockIpInWaf': {
+      const cidr = String(params.cidr);
+      const host = parseCidr(cidr);
+      const guarded = protectedRanges(scope.guardrails.protectedCidrs);
+      const nonPublic = protectedRanges(NON_PUBLIC_RANGES);
+      const protectedBy = host === undefined ? undefined : guarded.contains(host.address);
+      const nonPublicBy = host === undefined ? undefined : nonPublic.contains(host.address);
+      return [
+        { name: 'single-host', passed: isSingleHost(cidr), detail: `${cidr} must be one address (/32 or /128)` },
+        {
+          name: 'protected-ranges-valid',
+          passed: guarded.invalid.length === 0,
+          detail: guarded.invalid.length === 0 ? 'all protected ranges parse' : `unparseable protected ranges: ${guarded.invalid.join(', ')}`,
+        },
+        { name: 'not-protected', passed: protectedBy === undefined, detail: protectedBy === undefined ? `${cidr} is in no protected range` : `${cidr} is inside protected range ${protectedBy}` },
+        { name: 'public-address', passed: nonPublicBy === undefined, detail: nonPublicBy === undefined ? `${cidr} is a public address` : `${cidr} is inside non-public range ${nonPublicBy}` },
+      ];
+    }
+    case 'rollbackEksDeployment':
+    case 'restartEksDeployment':
+    case 'patchEksConfigMap': {
+      const namespace = String(params.namespace);
+      const allowed = scope.guardrails.allowedNamespaces.includes(namespace);
+      return [
+        {
+          name: 'namespace-allowed',
+          passed: allowed,
+          detail: allowed ? `namespace ${namespace} is allowlisted` : `namespace ${namespace} is not in the allowlist [${scope.guardrails.allowedNamespaces.join(', ')}]`,
+        },
+      ];
+    }
+    case 'escalateOnly':
+      return [];
+  }
+}
+
+/** The autonomy a plan may run with: the most specific setting, capped by the mode and by what is implemented. */
+export function resolveAutonomy(action: ActionName, resource: ResourceScope, scope: Scope): { autonomy: Autonomy; because: string } {
+  if (action === 'escalateOnly') return { autonomy: 'auto', because: 'escalation is always allowed' };
+  const definition = ACTIONS[action];
+  const configured = resource.autonomy[action] ?? scope.autonomy[action] ?? definition.defaultAutonomy;
+  const origin = resource.autonomy[action] !== undefined ? 'the resource' : scope.autonomy[action] !== undefined ? 'the deployment' : 'the catalog default';
+  let autonomy = configured;
+  const caps: string[] = [];
+  if (scope.mode === 'dry-run' && rank(autonomy) > rank('observe')) {
+    autonomy = 'observe';
+    caps.push('dry-run mode');
+  }
+  if (!definition.implemented && rank(autonomy) > rank('recommend')) {
+    autonomy = lower(autonomy, 'recommend');
+    caps.push(`${action} cannot be carried out automatically yet`);
+  }
+  return { autonomy, because: `${configured} from ${origin}${caps.length > 0 ? `, capped to ${autonomy} by ${caps.join(' and ')}` : ''}` };
+}
+
+/**
+ * The deterministic policy. It runs after every decision, reads only the
+ * deployed scope and the gathered context, and judges the plan: a known
+ * action with valid params; a target that is the incident's own resource or
+ * a declared dependency of it, and that matches the params; every
+ * per-action limit. It then sets the autonomy the plan may run with.
+ * Nothing in the plan — rationale, confidence, claimed target — can widen it.
+ */
+export function evaluatePolicy(input: PolicyInput): PolicyVerdict {
+  const { incident, decision, scope } = input;
+  const checks: PolicyCheck[] = [];
+  const deny = (name: string, detail: string): PolicyVerdict => finish([...checks, { name, passed: false, detail }], 'observe');
+  const finish = (all: PolicyCheck[], autonomy: Autonomy, because?: string): PolicyVerdict => {
+    const reasons = all.filter((check) => !check.passed).map((check) => `${check.name}: ${check.detail}`);
+    const allowed = reasons.length === 0;
+    return {
+      allowed,
+      autonomy: allowed ? autonomy : 'observe',
+      checks: all,
+      reasons,
+      summary: allowed
+        ? `allowed: ${decision.action} on ${decision.target}, autonomy ${autonomy}${because === undefined ? '' : ` (${because})`}`
+        : `denied: ${decision.action} on ${decision.target}: ${reasons.join('; ')}`,
+    };
+  };
+
+  if (!isActionName(decision.action)) return deny('known-action', `${String(decision.action)} is not in the action catalog`);
+  const action = decision.action;
+  checks.push({ name: 'known-action', passed: true, detail: `${action} is in the catalog` });
+
+  const params = parseActionParams(action, decision.params);
+  if (!params.ok) return deny('valid-params', `invalid params for ${action}: ${params.error}`);
+  checks.push({ name: 'valid-params', passed: true, detail: 'params match the catalog schema' });
+
+  const resource = findResourceById(scope, incident.resource.id);
+  if (resource === undefined) return deny('resource-in-scope', `${incident.resource.id} is not registered in the deployed scope`);
+  checks.push({ name: 'resource-in-scope', passed: true, detail: `${incident.resource.id} is registered` });
+
+  const actualTarget = (ACTIONS[action].targetOf as (params: Params) => string)(params.params);
+  checks.push({
+    name: 'target-matches-params',
+    passed: actualTarget === decision.target,
+    detail: actualTarget === decision.target ? `the params change ${actualTarget}` : `the plan claims ${decision.target} but its params change ${actualTarget}`,
+  });
+  if (action !== 'escalateOnly') {
+    const own = actualTarget === incident.resource.id;
+    const dependency = resource.dependencies.includes(actualTarget);
+    checks.push({
+      name: 'target-allowed',
+      passed: own || dependency,
+      detail: own
+        ? `${actualTarget} is the incident's own resource`
+        : dependency
+          ? `${actualTarget} is a declared dependency of ${incident.resource.id}`
+          : `${actualTarget} is neither ${incident.resource.id} nor one of its declared dependencies [${resource.dependencies.join(', ')}]`,
+    });
+  }
+  checks.push(...actionLimits(action, params.params, resource, input));
+
+  const { autonomy, because } = resolveAutonomy(action, resource, scope);
+  checks.push({ name: 'autonomy', passed: true, detail: because });
+  return finish(checks, autonomy, because);
+}
