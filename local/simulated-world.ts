@@ -1,15 +1,40 @@
 import {
+  type Activity,
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   type DescribeAutoScalingGroupsCommandInput,
+  DescribeScalingActivitiesCommand,
+  type DescribeScalingActivitiesCommandInput,
   SetDesiredCapacityCommand,
   type SetDesiredCapacityCommandInput,
 } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput } from '@aws-sdk/client-cloudwatch';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  type DescribeAlarmHistoryCommandInput,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandInput,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+  type MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, FilterLogEventsCommand, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { GenerateMacCommand, type GenerateMacCommandInput, KMSClient, VerifyMacCommand, type VerifyMacCommandInput } from '@aws-sdk/client-kms';
+import {
+  ExecutionAlreadyExists,
+  SendTaskFailureCommand,
+  type SendTaskFailureCommandInput,
+  SendTaskSuccessCommand,
+  type SendTaskSuccessCommandInput,
+  SFNClient,
+  StartExecutionCommand,
+  type StartExecutionCommandInput,
+} from '@aws-sdk/client-sfn';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as z from 'zod';
+import { SimulatedHmacKey, SimulatedTaskTokens } from './simulated-callbacks.js';
 
 /**
  * A small, deterministic model of the AWS account a scenario runs in.
@@ -54,12 +79,32 @@ export const WorldFaultSchema = z.object({
 });
 export type WorldFault = z.infer<typeof WorldFaultSchema>;
 
+/** A change CloudTrail recorded on a resource: a deploy, a config edit. */
+export const WorldChangeSchema = z.object({
+  /** The API call, e.g. `StartInstanceRefresh`. */
+  eventName: z.string(),
+  /** The resource it touched, as CloudTrail's ResourceName lookup matches it (the group's name). */
+  resourceName: z.string(),
+  eventSource: z.string().default('autoscaling.amazonaws.com'),
+  username: z.string().default('deployer'),
+  minutesAgo: z.number().min(0).default(10),
+  requestParameters: z.record(z.string(), z.unknown()).optional(),
+});
+export type WorldChange = z.infer<typeof WorldChangeSchema>;
+
 export const WorldSchema = z.object({
   account: z.string().regex(/^\d{12}$/).default('123456789012'),
   region: z.string().default('us-east-1'),
   autoScalingGroups: z.array(WorldGroupSchema),
   alarms: z.array(WorldAlarmSchema),
   faults: z.array(WorldFaultSchema).default([]),
+  /**
+   * Log lines per log group, oldest first; the last line was written a second
+   * ago and each earlier one a second before. A group not listed does not exist.
+   */
+  logs: z.record(z.string(), z.array(z.string())).default({}),
+  /** Changes CloudTrail returns from LookupEvents. */
+  changes: z.array(WorldChangeSchema).default([]),
 });
 export type WorldConfig = z.infer<typeof WorldSchema>;
 
@@ -100,10 +145,19 @@ export class SimulatedWorld {
   readonly calls: WorldCall[] = [];
   readonly notifications: PublishCommandInput[] = [];
   readonly executions = new Map<string, StartedExecution>();
+  /** Log lines per log group, oldest first. */
+  readonly logs = new Map<string, string[]>();
+  readonly changes: WorldChange[];
+  /** Scaling activities per group, newest first: every capacity change the world made. */
+  private readonly activities = new Map<string, Activity[]>();
   private readonly faults: WorldFault[];
   private readonly stateMachineArn: string;
   private starter: ExecutionStarter = () => undefined;
   private mocks: { restore(): void }[] = [];
+  /** The KMS HMAC key that signs approval links. */
+  readonly hmacKey: SimulatedHmacKey;
+  /** Step Functions callback tasks (`.waitForTaskToken`), by token. */
+  readonly taskTokens = new SimulatedTaskTokens();
 
   constructor(config: WorldConfig) {
     this.account = config.account;
@@ -111,11 +165,34 @@ export class SimulatedWorld {
     for (const group of config.autoScalingGroups) this.groups.set(group.name, { ...group });
     for (const alarm of config.alarms) this.alarms.set(alarm.name, { ...alarm });
     this.faults = config.faults.map((fault) => ({ ...fault }));
+    for (const [logGroupName, lines] of Object.entries(config.logs)) this.logs.set(logGroupName, [...lines]);
+    this.changes = config.changes.map((change) => ({ ...change }));
     this.stateMachineArn = `arn:aws:states:${this.region}:${this.account}:stateMachine:remediate-incident`;
+    this.hmacKey = new SimulatedHmacKey(this.region, this.account);
   }
 
   get remediationStateMachineArn(): string {
     return this.stateMachineArn;
+  }
+
+  /** ARN of the world's HMAC key: the approval functions' `APPROVAL_KEY_ID`. */
+  get approvalKeyArn(): string {
+    return this.hmacKey.keyArn;
+  }
+
+  /** Registers a task waiting on `token`; SendTaskSuccess or SendTaskFailure for the token settles it. */
+  waitForTask(token: string): Promise<unknown> {
+    return this.taskTokens.waitForTask(token);
+  }
+
+  /** The waiting task's timeout passes: it fails with `States.Timeout`, and later callbacks are too late. */
+  timeOutTask(token: string): void {
+    this.taskTokens.timeOut(token);
+  }
+
+  /** The task stopped waiting without a callback (its function failed); later callbacks are too late. */
+  closeTask(token: string, why: string): void {
+    this.taskTokens.abandon(token, why);
   }
 
   /** The load on a group changes: a traffic spike, a leak, a fix elsewhere. */
@@ -192,12 +269,35 @@ export class SimulatedWorld {
     autoScaling
       .on(SetDesiredCapacityCommand)
       .callsFake((input: SetDesiredCapacityCommandInput) => this.call('SetDesiredCapacity', input, () => this.setDesiredCapacity(input)));
+    autoScaling
+      .on(DescribeScalingActivitiesCommand)
+      .callsFake((input: DescribeScalingActivitiesCommandInput) =>
+        this.call('DescribeScalingActivities', input, () => this.describeScalingActivities(input)),
+      );
 
     const cloudWatch = mockClient(CloudWatchClient);
     cloudWatch.onAnyCommand().callsFake((input) => this.unsupported('CloudWatch', input));
     cloudWatch
       .on(DescribeAlarmsCommand)
       .callsFake((input: DescribeAlarmsCommandInput) => this.call('DescribeAlarms', input, () => this.describeAlarms(input)));
+    cloudWatch
+      .on(DescribeAlarmHistoryCommand)
+      .callsFake((input: DescribeAlarmHistoryCommandInput) => this.call('DescribeAlarmHistory', input, () => ({ AlarmHistoryItems: [] })));
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .callsFake((input: GetMetricDataCommandInput) => this.call('GetMetricData', input, () => this.getMetricData(input)));
+
+    const logs = mockClient(CloudWatchLogsClient);
+    logs.onAnyCommand().callsFake((input) => this.unsupported('CloudWatchLogs', input));
+    logs
+      .on(FilterLogEventsCommand)
+      .callsFake((input: FilterLogEventsCommandInput) => this.call('FilterLogEvents', input, () => this.filterLogEvents(input)));
+
+    const cloudTrail = mockClient(CloudTrailClient);
+    cloudTrail.onAnyCommand().callsFake((input) => this.unsupported('CloudTrail', input));
+    cloudTrail
+      .on(LookupEventsCommand)
+      .callsFake((input: LookupEventsCommandInput) => this.call('LookupEvents', input, () => this.lookupEvents(input)));
 
     const notifications = mockClient(SNSClient);
     notifications.onAnyCommand().callsFake((input) => this.unsupported('SNS', input));
@@ -214,7 +314,24 @@ export class SimulatedWorld {
       .on(StartExecutionCommand)
       .callsFake((input: StartExecutionCommandInput) => this.call('StartExecution', input, () => this.startExecution(input)));
 
-    this.mocks = [autoScaling, cloudWatch, notifications, stepFunctions];
+    this.mocks = [autoScaling, cloudWatch, logs, cloudTrail, notifications, stepFunctions];
+
+    // Callback tasks (`.waitForTaskToken`) and the HMAC key that signs approval links.
+    stepFunctions
+      .on(SendTaskSuccessCommand)
+      .callsFake((input: SendTaskSuccessCommandInput) => this.call('SendTaskSuccess', input, () => this.taskTokens.sendTaskSuccess(input)));
+    stepFunctions
+      .on(SendTaskFailureCommand)
+      .callsFake((input: SendTaskFailureCommandInput) => this.call('SendTaskFailure', input, () => this.taskTokens.sendTaskFailure(input)));
+    const keyManagement = mockClient(KMSClient);
+    keyManagement.onAnyCommand().callsFake((input) => this.unsupported('KMS', input));
+    keyManagement
+      .on(GenerateMacCommand)
+      .callsFake((input: GenerateMacCommandInput) => this.call('GenerateMac', input, () => this.hmacKey.generateMac(input)));
+    keyManagement
+      .on(VerifyMacCommand)
+      .callsFake((input: VerifyMacCommandInput) => this.call('VerifyMac', input, () => this.hmacKey.verifyMac(input)));
+    this.mocks.push(keyManagement);
   }
 
   uninstall(): void {
@@ -267,8 +384,125 @@ export class SimulatedWorld {
     if (desired > group.maxSize || desired < group.minSize) {
       throw awsError('ValidationError', `New SetDesiredCapacity value ${desired} is outside the group's bounds`, 400);
     }
+    if (desired !== group.desiredCapacity) this.recordActivity(group, desired);
     group.desiredCapacity = desired;
     return {};
+  }
+
+  private recordActivity(group: WorldGroup, desired: number): void {
+    const activities = this.activities.get(group.name) ?? [];
+    const now = new Date();
+    const delta = desired - group.desiredCapacity;
+    const what = delta > 0 ? `Launching ${delta} new EC2 instance(s)` : `Terminating ${-delta} EC2 instance(s)`;
+    activities.unshift({
+      ActivityId: `act-${group.name}-${activities.length + 1}`,
+      AutoScalingGroupName: group.name,
+      Description: what,
+      Cause:
+        `At ${now.toISOString()} a user request explicitly set group desired capacity changing the desired capacity ` +
+        `from ${group.desiredCapacity} to ${desired}.`,
+      StartTime: now,
+      EndTime: now,
+      StatusCode: 'Successful',
+      Progress: 100,
+    });
+    this.activities.set(group.name, activities);
+  }
+
+  private describeScalingActivities(input: DescribeScalingActivitiesCommandInput) {
+    const names = input.AutoScalingGroupName === undefined ? [...this.activities.keys()] : [input.AutoScalingGroupName];
+    const activities = names
+      .flatMap((name) => this.activities.get(name) ?? [])
+      .sort((a, b) => b.StartTime!.getTime() - a.StartTime!.getTime());
+    return { Activities: activities.slice(0, input.MaxRecords ?? 100) };
+  }
+
+  /**
+   * Metric data with a simple shape: a group's CPUUtilization is half its
+   * current value until five minutes before the end of the window, then its
+   * current value (the load that raised the alarm). Any other metric has no
+   * data.
+   */
+  private getMetricData(input: GetMetricDataCommandInput) {
+    const start = input.StartTime?.getTime() ?? Date.now() - 3_600_000;
+    const end = input.EndTime?.getTime() ?? Date.now();
+    const results: MetricDataResult[] = (input.MetricDataQueries ?? [])
+      .filter((query) => query.ReturnData !== false)
+      .map((query) => {
+        const metric = query.MetricStat?.Metric;
+        const groupName = metric?.Dimensions?.find((dimension) => dimension.Name === 'AutoScalingGroupName')?.Value;
+        const group = groupName === undefined ? undefined : this.groups.get(groupName);
+        if (metric?.MetricName !== 'CPUUtilization' || group === undefined) {
+          return { Id: query.Id, Label: metric?.MetricName ?? query.Id, Timestamps: [], Values: [], StatusCode: 'Complete' as const };
+        }
+        const periodMs = (query.MetricStat?.Period ?? 60) * 1000;
+        const cpu = this.cpuOf(group.name);
+        const timestamps: Date[] = [];
+        const values: number[] = [];
+        for (let t = Math.ceil(start / periodMs) * periodMs; t < end; t += periodMs) {
+          timestamps.push(new Date(t));
+          values.push(t >= end - 5 * 60_000 ? cpu : Math.round(cpu * 5) / 10);
+        }
+        if (input.ScanBy !== 'TimestampAscending') {
+          timestamps.reverse();
+          values.reverse();
+        }
+        return { Id: query.Id, Label: metric.MetricName, Timestamps: timestamps, Values: values, StatusCode: 'Complete' as const };
+      });
+    return { MetricDataResults: results, Messages: [] };
+  }
+
+  /** Matches CloudWatch Logs' term patterns: `?a ?b` is any of the terms, `a b` all of them, empty everything. */
+  private static matches(filterPattern: string | undefined, message: string): boolean {
+    const terms = (filterPattern ?? '').split(/\s+/).filter((term) => term !== '');
+    if (terms.length === 0) return true;
+    const optional = terms.filter((term) => term.startsWith('?')).map((term) => term.slice(1).replace(/^"|"$/g, ''));
+    const required = terms.filter((term) => !term.startsWith('?')).map((term) => term.replace(/^"|"$/g, ''));
+    return required.every((term) => message.includes(term)) && (optional.length === 0 || optional.some((term) => message.includes(term)));
+  }
+
+  private filterLogEvents(input: FilterLogEventsCommandInput) {
+    const name = input.logGroupName ?? input.logGroupIdentifier ?? '';
+    const lines = this.logs.get(name);
+    if (lines === undefined) throw awsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+    const now = Date.now();
+    const events = lines
+      .map((message, index) => ({
+        logStreamName: `${name.split('/').at(-1) ?? 'app'}/i-0000000000000000${index % 4}`,
+        timestamp: now - (lines.length - index) * 1000,
+        message,
+        eventId: `${name}-${index}`,
+      }))
+      .filter((event) => event.timestamp >= (input.startTime ?? 0) && event.timestamp <= (input.endTime ?? now))
+      .filter((event) => SimulatedWorld.matches(input.filterPattern, event.message));
+    return { events: events.slice(0, input.limit ?? 10_000), searchedLogStreams: [] };
+  }
+
+  private lookupEvents(input: LookupEventsCommandInput) {
+    const resourceName = input.LookupAttributes?.find((attribute) => attribute.AttributeKey === 'ResourceName')?.AttributeValue;
+    const now = Date.now();
+    const events = this.changes
+      .map((change, index) => ({ change, at: new Date(now - change.minutesAgo * 60_000), index }))
+      .filter(({ change }) => resourceName === undefined || change.resourceName === resourceName)
+      .filter(({ at }) => (input.StartTime === undefined || at >= input.StartTime) && (input.EndTime === undefined || at <= input.EndTime))
+      .sort((a, b) => b.at.getTime() - a.at.getTime())
+      .slice(0, input.MaxResults ?? 50)
+      .map(({ change, at, index }) => ({
+        EventId: `evt-${index}`,
+        EventName: change.eventName,
+        ReadOnly: 'false',
+        EventTime: at,
+        EventSource: change.eventSource,
+        Username: change.username,
+        Resources: [{ ResourceType: 'AWS::AutoScaling::AutoScalingGroup', ResourceName: change.resourceName }],
+        CloudTrailEvent: JSON.stringify({
+          eventName: change.eventName,
+          eventSource: change.eventSource,
+          userIdentity: { arn: `arn:aws:iam::${this.account}:user/${change.username}` },
+          requestParameters: change.requestParameters ?? null,
+        }),
+      }));
+    return { Events: events };
   }
 
   private describeAlarms(input: DescribeAlarmsCommandInput) {

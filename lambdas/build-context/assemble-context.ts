@@ -1,5 +1,19 @@
-import type { Mode, ResourceScope } from '../shared/scope.js';
-import type { AlarmState, AutoScalingGroupState, IncidentContext, Limits, PastIncident } from '../shared/workflow.js';
+import { type Mode, type ResourceScope, resourceIdOf } from '../shared/scope.js';
+import type {
+  AlarmHistoryItem,
+  AlarmState,
+  AutoScalingGroupState,
+  Change,
+  IncidentContext,
+  Limits,
+  LogExcerpt,
+  MetricSeries,
+  PastIncident,
+} from '../shared/workflow.js';
+import { mergeChanges } from './read-changes.js';
+import type { Part } from './run-part.js';
+
+export type { Part } from './run-part.js';
 
 /** The limits that apply to a resource, as the workflow reads them. */
 export function limitsOf(resource: ResourceScope): Limits {
@@ -10,11 +24,15 @@ export function limitsOf(resource: ResourceScope): Limits {
     leaseSeconds: resource.leaseSeconds,
     cooldownSeconds: resource.cooldownSeconds,
     verifyAfterSeconds: resource.verifyAfterSeconds,
+    approvalTimeoutSeconds: resource.approvalTimeoutSeconds,
   };
 }
 
-/** A part of the context: its value, or why it is missing. */
-export type Part<T> = { ok: true; value: T } | { ok: false; gap: string };
+/** The metric series read, and the series CloudWatch could not answer in full. */
+export interface MetricsPart {
+  readonly series: MetricSeries[];
+  readonly issues: readonly string[];
+}
 
 export interface ContextParts {
   mode: Mode;
@@ -23,29 +41,57 @@ export interface ContextParts {
   alarm: Part<AlarmState | undefined>;
   recentIncidents: Part<PastIncident[]>;
   now: Date;
+  /** @default - no alarm history part (an empty list, no gap) */
+  alarmHistory?: Part<AlarmHistoryItem[]>;
+  /** @default - no metrics part */
+  metrics?: Part<MetricsPart>;
+  /** One part per log group, in the scope's order. @default - none */
+  logs?: readonly Part<LogExcerpt>[];
+  /** One part per change reader. @default - none */
+  changes?: readonly Part<Change[]>[];
+  /** Changes kept across every reader, newest first. @default 20 */
+  maxChanges?: number;
 }
 
 /**
  * Puts the gathered parts together. A part that could not be read is left
  * out and named in `gaps`, so the decision sees what it is missing instead
- * of the incident failing.
+ * of the incident failing. Size is not checked here: see `fitToBudget`.
  */
 export function assembleContext(parts: ContextParts): IncidentContext {
   const gaps: string[] = [];
-  const valueOf = <T>(part: Part<T>): T | undefined => {
+  const valueOf = <T>(part: Part<T> | undefined): T | undefined => {
+    if (part === undefined) return undefined;
     if (part.ok) return part.value;
     gaps.push(part.gap);
     return undefined;
   };
   const alarm = valueOf(parts.alarm);
+  const alarmHistory = valueOf(parts.alarmHistory) ?? [];
+  const metrics = valueOf(parts.metrics);
+  if (metrics !== undefined) gaps.push(...metrics.issues.map((issue) => `metrics: ${issue}`));
+  const logs = (parts.logs ?? []).flatMap((part) => {
+    const excerpt = valueOf(part);
+    return excerpt === undefined ? [] : [excerpt];
+  });
+  const changes = mergeChanges(
+    (parts.changes ?? []).map((part) => valueOf(part) ?? []),
+    parts.maxChanges ?? 20,
+  );
   const recentIncidents = valueOf(parts.recentIncidents) ?? [];
   return {
     mode: parts.mode,
     limits: limitsOf(parts.resource),
+    resource: { id: resourceIdOf(parts.resource), dependencies: [...parts.resource.dependencies] },
     autoScalingGroup: parts.autoScalingGroup,
     alarm,
+    alarmHistory,
+    metrics: metrics?.series ?? [],
+    logs,
+    changes,
     recentIncidents,
     gatheredAt: parts.now.toISOString(),
     gaps,
+    trimmed: [],
   };
 }

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { assembleContext, type ContextParts, limitsOf } from '../../../lambdas/build-context/assemble-context.js';
 import { IncidentContextSchema } from '../../../lambdas/shared/workflow.js';
 import { testContext, testScope } from '../../support/fixtures.js';
+import { logExcerpt, metricSeries } from './context-fixtures.js';
 
 const NOW = new Date('2026-11-27T10:00:05.000Z');
-const resource = testScope({ maxCapacity: 12 }).resources[0]!;
+const resource = testScope({ maxCapacity: 12, dependencies: ['waf-ip-set/REGIONAL/site-blocklist'] }).resources[0]!;
 const pastIncident = {
   incidentId: 'inc-ffffffffffffffffffff',
   outcome: 'resolved',
@@ -37,6 +38,7 @@ describe('limitsOf', () => {
       leaseSeconds: 1_800,
       cooldownSeconds: 900,
       verifyAfterSeconds: 300,
+      approvalTimeoutSeconds: 3_600,
     });
   });
 });
@@ -54,6 +56,69 @@ describe('assembleContext', () => {
     expect(context.alarm?.name).toBe('web-cpu-high');
     expect(context.recentIncidents).toEqual([pastIncident]);
     expect(context.gatheredAt).toBe('2026-11-27T10:00:05.000Z');
+    expect(context.resource).toEqual({ id: 'autoscaling-group/web', dependencies: ['waf-ip-set/REGIONAL/site-blocklist'] });
+    expect(context.limits.approvalTimeoutSeconds).toBe(3_600);
+    expect([context.alarmHistory, context.metrics, context.logs, context.changes, context.trimmed]).toEqual([[], [], [], [], []]);
+  });
+
+  it('puts the alarm history, the metrics, the log excerpts and the changes in the context', () => {
+    // Prepare
+    const series = metricSeries('AWS/EC2 CPUUtilization Average', 5, 'alarm');
+    const excerpt = logExcerpt('/app/web', 2);
+    const change = (at: string, source: string) => ({ at, source, event: 'ScalingActivity', summary: 's' });
+
+    // Act
+    const context = assembleContext(
+      parts({
+        alarmHistory: { ok: true, value: [{ at: '2026-11-27T10:00:00.000Z', summary: 'Alarm updated from OK to ALARM' }] },
+        metrics: { ok: true, value: { series: [series], issues: [] } },
+        logs: [{ ok: true, value: excerpt }],
+        changes: [
+          { ok: true, value: [change('2026-11-27T09:10:00.000Z', 'autoscaling')] },
+          { ok: true, value: [change('2026-11-27T09:50:00.000Z', 'cloudtrail')] },
+        ],
+      }),
+    );
+
+    // Assess
+    expect(IncidentContextSchema.safeParse(context).success).toBe(true);
+    expect(context.alarmHistory).toHaveLength(1);
+    expect(context.metrics).toEqual([series]);
+    expect(context.logs).toEqual([excerpt]);
+    expect(context.changes.map((c) => c.source)).toEqual(['cloudtrail', 'autoscaling']);
+    expect(context.gaps).toEqual([]);
+  });
+
+  it('names a gap for each missing log group and change reader, and for series CloudWatch could not answer', () => {
+    // Act
+    const context = assembleContext(
+      parts({
+        alarmHistory: { ok: false, gap: 'alarmHistory: timed out after 4000 ms' },
+        metrics: { ok: true, value: { series: [], issues: ['Related 1: Forbidden'] } },
+        logs: [{ ok: true, value: logExcerpt('/app/web', 1) }, { ok: false, gap: 'logs /app/worker: ResourceNotFoundException: gone' }],
+        changes: [{ ok: false, gap: 'changes cloudtrail: TransientAwsError: throttled' }, { ok: true, value: [] }],
+      }),
+    );
+
+    // Assess
+    expect(context.gaps).toEqual([
+      'alarmHistory: timed out after 4000 ms',
+      'metrics: Related 1: Forbidden',
+      'logs /app/worker: ResourceNotFoundException: gone',
+      'changes cloudtrail: TransientAwsError: throttled',
+    ]);
+    expect(context.logs.map((group) => group.logGroupName)).toEqual(['/app/web']);
+  });
+
+  it('keeps at most maxChanges changes, newest first', () => {
+    // Prepare
+    const changes = Array.from({ length: 5 }, (_, i) => ({ at: `2026-11-27T09:0${i}:00.000Z`, source: 'autoscaling', event: 'e', summary: 's' }));
+
+    // Act
+    const context = assembleContext(parts({ changes: [{ ok: true, value: changes }], maxChanges: 2 }));
+
+    // Assess
+    expect(context.changes.map((c) => c.at)).toEqual(['2026-11-27T09:04:00.000Z', '2026-11-27T09:03:00.000Z']);
   });
 
   it('leaves out an alarm it could not read and names the gap', () => {
