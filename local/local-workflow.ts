@@ -3,10 +3,28 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { handlerEntry, REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../lib/workflow-functions.js';
+import { newTaskToken } from './simulated-callbacks.js';
 
 type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
 type JsonValue = Parameters<StateMachine['run']>[0];
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+type TaskStateDefinition = Extract<StateMachineDefinition['States'][string], { Type: 'Task' }>;
+
+/** The optimised Lambda integration with a task token: invoke, then wait for SendTaskSuccess / SendTaskFailure. */
+export const LAMBDA_WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/**
+ * Where a callback task's own timeout travels locally. aws-local-stepfunctions
+ * evaluates `TimeoutSecondsPath` against the state's processed input (its
+ * `Parameters`) rather than its input, so the path is moved into the
+ * parameters under this key, where it is evaluated against the input as in
+ * AWS, and the local handler enforces it.
+ */
+export const LOCAL_TIMEOUT_PARAMETER = 'LocalTaskTimeoutSeconds';
+/** The library's own timer for callback tasks: later than any real timeout (setTimeout caps at 2^31 - 1 ms). */
+const LIBRARY_TIMEOUT_SECONDS = 2_000_000;
+/** How long a callback task's function may run, as its Lambda timeout would allow. */
+const CALLBACK_FUNCTION_TIMEOUT_MS = 60_000;
 
 /** The ARN the local runtime substitutes for a function's placeholder. */
 export function localFunctionArn(directory: string, region = 'us-east-1', account = '123456789012'): string {
@@ -25,6 +43,24 @@ export function loadDefinition(substitutions: Record<string, string>): StateMach
     return value;
   });
   return JSON.parse(text) as StateMachineDefinition;
+}
+
+/**
+ * Moves each callback task's timeout where its local handler enforces it:
+ * `TimeoutSecondsPath` becomes the `LocalTaskTimeoutSeconds` parameter, and
+ * the library's own timer is pushed out of the way.
+ */
+export function withLocalCallbackTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
+  for (const state of Object.values(definition.States)) {
+    if (state.Type !== 'Task' || state.Resource !== LAMBDA_WAIT_FOR_TASK_TOKEN) continue;
+    const parameters = { ...(state.Parameters as Record<string, unknown> | undefined) };
+    if (state.TimeoutSecondsPath !== undefined) parameters[`${LOCAL_TIMEOUT_PARAMETER}.$`] = state.TimeoutSecondsPath;
+    else if (state.TimeoutSeconds !== undefined) parameters[LOCAL_TIMEOUT_PARAMETER] = state.TimeoutSeconds;
+    delete state.TimeoutSecondsPath;
+    state.TimeoutSeconds = LIBRARY_TIMEOUT_SECONDS;
+    state.Parameters = parameters as typeof state.Parameters;
+  }
+  return definition;
 }
 
 function lambdaContext(functionName: string, timeoutMs: number): Context {
@@ -59,11 +95,23 @@ export interface LocalRun {
   events: EventLog[];
 }
 
+/** Step Functions' callback API, as the simulated world provides it. */
+export interface TaskCallbacks {
+  /** Registers a task waiting on `token`; settles when SendTaskSuccess or SendTaskFailure names the token. */
+  waitForTask(token: string): Promise<unknown>;
+  /** The task stopped waiting without a callback (its function failed, or its timeout passed). */
+  closeTask(token: string, why: string): void;
+}
+
 export interface LocalWorkflowOptions {
   /** Overrides for Task states, by state name, applied on top of the real handlers (tests use this). */
   taskOverrides?: Record<string, (input: unknown) => Promise<unknown>>;
   /** Called with each execution event as it happens, for live progress. */
   onEvent?: (event: EventLog) => void;
+  /** Answers `.waitForTaskToken` tasks; a run that reaches one without it fails. */
+  taskCallbacks?: TaskCallbacks;
+  /** Called when a `.waitForTaskToken` task has invoked its function and waits, with its token and the function's payload. */
+  onTaskWaiting?: (token: string, payload: unknown) => void;
 }
 
 /**
@@ -89,7 +137,7 @@ export class LocalWorkflow {
       const module = (await import(handlerEntry(fn.directory))) as { handler: LambdaHandler };
       handlers.set(arn, { name: fn.directory, handler: module.handler });
     }
-    return new LocalWorkflow(loadDefinition(substitutions), handlers);
+    return new LocalWorkflow(withLocalCallbackTimeouts(loadDefinition(substitutions)), handlers);
   }
 
   get stateNames(): string[] {
@@ -100,11 +148,19 @@ export class LocalWorkflow {
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     const waitTimeOverrides: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number> = {};
+    // `$$.Task.Token`: the library passes extra context fields through by
+    // reference, so each callback task entry reads the token set here and
+    // its handler replaces it with a fresh one for the next entry.
+    const task = { Token: newTaskToken() };
     for (const [stateName, state] of Object.entries(this.definition.States)) {
       if (state.Type === 'Wait') waitTimeOverrides[stateName] = 0;
       if (state.Type !== 'Task') continue;
       retryIntervalOverrides[stateName] = 0;
       const override = options.taskOverrides?.[stateName];
+      if (state.Resource === LAMBDA_WAIT_FOR_TASK_TOKEN) {
+        taskResourceLocalHandlers[stateName] = this.callbackTask(stateName, state, task, override, options);
+        continue;
+      }
       const target = this.handlers.get(state.Resource);
       if (override === undefined && target === undefined) {
         throw new Error(`state ${stateName} calls ${state.Resource}, which has no local handler`);
@@ -123,6 +179,7 @@ export class LocalWorkflow {
       overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
       context: {
         Execution: { Id: executionArn, Name: executionName, StartTime: new Date().toISOString(), Input: input as JsonValue },
+        Task: task,
       },
     };
     const execution = machine.run(input as JsonValue, runOptions);
@@ -147,5 +204,61 @@ export class LocalWorkflow {
         events,
       };
     }
+  }
+
+  /**
+   * The local handler of a `.waitForTaskToken` Lambda task: invokes the
+   * function named by `FunctionName` with `Payload` (the task's token reached
+   * it through `$$.Task.Token`), then waits for the world's SendTaskSuccess
+   * (its output is the result) or SendTaskFailure (the task fails with that
+   * error), or for the task's timeout (`States.Timeout`).
+   */
+  private callbackTask(
+    stateName: string,
+    state: TaskStateDefinition,
+    task: { Token: string },
+    override: ((input: unknown) => Promise<unknown>) | undefined,
+    options: LocalWorkflowOptions,
+  ): (input: JsonValue) => Promise<JsonValue> {
+    const functionName = (state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName;
+    if (override === undefined && (typeof functionName !== 'string' || !this.handlers.has(functionName))) {
+      throw new Error(`state ${stateName} invokes ${String(functionName)}, which has no local handler`);
+    }
+    return async (taskInput) => {
+      const token = task.Token;
+      task.Token = newTaskToken();
+      const { [LOCAL_TIMEOUT_PARAMETER]: timeoutSeconds, ...effectiveInput } = taskInput as Record<string, unknown>;
+      if (override !== undefined) return throughJson(await override(effectiveInput));
+
+      const callbacks = options.taskCallbacks;
+      if (callbacks === undefined) throw new Error(`state ${stateName} waits for a task token, but the run has no taskCallbacks`);
+      const target = this.handlers.get(String(effectiveInput.FunctionName));
+      if (target === undefined) throw new Error(`state ${stateName} invokes ${String(effectiveInput.FunctionName)}, which has no local handler`);
+
+      const settled = callbacks.waitForTask(token);
+      settled.catch(() => undefined); // awaited below, once the function has returned
+      try {
+        await target.handler(structuredClone(effectiveInput.Payload), lambdaContext(target.name, CALLBACK_FUNCTION_TIMEOUT_MS));
+      } catch (error) {
+        callbacks.closeTask(token, `failed in ${target.name}`);
+        throw error;
+      }
+      options.onTaskWaiting?.(token, effectiveInput.Payload);
+
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        if (typeof timeoutSeconds !== 'number') return;
+        timer = setTimeout(() => {
+          // Reject first: closing the task also settles `settled`, and the race takes the first.
+          reject(Object.assign(new Error(`${stateName} timed out after ${timeoutSeconds}s waiting for its callback`), { name: 'States.Timeout' }));
+          callbacks.closeTask(token, 'timed out');
+        }, timeoutSeconds * 1000);
+      });
+      try {
+        return throughJson(await Promise.race([settled, timedOut]));
+      } finally {
+        clearTimeout(timer);
+      }
+    };
   }
 }

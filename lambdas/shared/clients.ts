@@ -1,6 +1,10 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -24,8 +28,24 @@ function once<T>(create: () => T): () => T {
 
 export const autoScaling = once(() => tracer.captureAWSv3Client(new AutoScalingClient(SDK_DEFAULTS)));
 export const cloudWatch = once(() => tracer.captureAWSv3Client(new CloudWatchClient(SDK_DEFAULTS)));
+export const cloudWatchLogs = once(() => tracer.captureAWSv3Client(new CloudWatchLogsClient(SDK_DEFAULTS)));
+export const cloudTrail = once(() => tracer.captureAWSv3Client(new CloudTrailClient(SDK_DEFAULTS)));
+/**
+ * Bedrock Runtime; `BEDROCK_ENDPOINT` points it elsewhere (the local fake
+ * Converse endpoint in tests and `npm start`). No SDK retries: a slow or
+ * throttled model falls back to the runbooks instead of stalling the incident.
+ */
+export const bedrockRuntime = once(() =>
+  tracer.captureAWSv3Client(
+    new BedrockRuntimeClient({
+      maxAttempts: 1,
+      ...(process.env.BEDROCK_ENDPOINT ? { endpoint: process.env.BEDROCK_ENDPOINT } : {}),
+    }),
+  ),
+);
 export const stepFunctions = once(() => tracer.captureAWSv3Client(new SFNClient(SDK_DEFAULTS)));
 export const sns = once(() => tracer.captureAWSv3Client(new SNSClient(SDK_DEFAULTS)));
+export const kms = once(() => tracer.captureAWSv3Client(new KMSClient(SDK_DEFAULTS)));
 export const documentClient = once(() =>
   DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(SDK_DEFAULTS)), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },

@@ -32,6 +32,7 @@ export const keys = {
     pk: `RESOURCE#${resourceId}`,
     sk: `HISTORY#${onsetAt}#${incidentId}`,
   }),
+  approval: (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'META' }),
 } as const;
 
 export interface LeaseRecord {
