@@ -3,17 +3,28 @@ import { causeMessage } from '../shared/step-functions-errors.js';
 /** The parts of the workflow's state that say why automation stopped. */
 export interface EscalationState {
   error?: { Error?: string; Cause?: string };
-  decision?: { action?: string; rationale?: string };
+  decision?: { action?: string; rationale?: string; target?: string; source?: string };
+  policy?: { allowed?: boolean; reasons?: string[]; summary?: string };
   verification?: { healthy?: boolean; summary?: string };
   attempt?: { number?: number };
   context?: { limits?: { maxAttempts?: number; cooldownSeconds?: number } };
   action?: { changed?: boolean };
+  approval?: unknown;
 }
 
 /** Why the incident is being handed to a human, in one sentence. */
 export function explainEscalation(state: EscalationState): string {
+  if (state.error?.Error === 'ApprovalRejected') {
+    return `a human rejected the plan: ${causeMessage(state.error.Cause)}`;
+  }
+  if (state.error?.Error === 'States.Timeout' && state.policy?.allowed === true && state.approval === undefined) {
+    return 'nobody approved the plan before the approval timed out';
+  }
   if (state.error?.Error !== undefined) {
     return `the workflow failed with ${state.error.Error}: ${causeMessage(state.error.Cause)}`;
+  }
+  if (state.policy?.allowed === false) {
+    return `the policy denied the plan (${state.decision?.action ?? '?'} on ${state.decision?.target ?? '?'}): ${(state.policy.reasons ?? []).join('; ')}`;
   }
   if (state.decision?.action === 'escalateOnly') {
     return `no safe automatic action: ${state.decision.rationale ?? 'no reason given'}`;

@@ -19,6 +19,8 @@ export const EscalateIncidentInputSchema = z.object({
   /** The workflow's whole state at the point it gave up. */
   state: z.record(z.string(), z.unknown()),
   executionId: z.string(),
+  /** `escalate`: automation stopped; `recommend`: the autonomy was recommend, here is the plan. */
+  handover: z.enum(['escalate', 'recommend']).default('escalate'),
 });
 
 export interface EscalationResult {
@@ -32,28 +34,34 @@ export interface EscalationResult {
  * this run may hold (starting the cooldown when it acted), and publishes a
  * structured notification with a link to the run.
  */
-export const lambdaHandler = async ({ incident, state, executionId }: z.infer<typeof EscalateIncidentInputSchema>): Promise<EscalationResult> => {
+export const lambdaHandler = async ({ incident, state, executionId, handover }: z.infer<typeof EscalateIncidentInputSchema>): Promise<EscalationResult> => {
   const facts = state as EscalationState;
-  const reason = explainEscalation(facts);
+  const recommend = handover === 'recommend';
+  const outcome = recommend ? 'recommended' : 'escalated';
+  const reason = recommend
+    ? `recommended plan: ${facts.decision?.action ?? '?'} on ${facts.decision?.target ?? '?'} — ${facts.decision?.rationale ?? ''}`
+    : explainEscalation(facts);
   const now = new Date();
   const attempts = facts.attempt?.number ?? 0;
 
   await store.closeIncident(
     incident,
-    { incidentId: incident.incidentId, outcome: 'escalated', action: facts.decision?.action, attempts, closedAt: now.toISOString(), summary: `escalated: ${reason}` },
-    { summary: `escalated: ${reason}`, reason, executionId, decision: facts.decision, error: facts.error, verification: facts.verification },
+    { incidentId: incident.incidentId, outcome, action: facts.decision?.action, attempts, closedAt: now.toISOString(), summary: `${outcome}: ${reason}` },
+    { summary: `${outcome}: ${reason}`, reason, executionId, decision: facts.decision, policy: facts.policy, error: facts.error, verification: facts.verification },
     now,
   );
   const cooldownSeconds = facts.action?.changed ? (facts.context?.limits?.cooldownSeconds ?? 0) : 0;
   const leaseReleased = await store.releaseLease(incident.resource.id, incident.incidentId, cooldownSeconds, now);
 
   const message = {
-    type: 'incident.escalated',
+    type: recommend ? 'plan.recommended' : 'incident.escalated',
     incidentId: incident.incidentId,
     resource: incident.resource,
     alarm: incident.signal.alarmName,
     onsetAt: incident.onsetAt,
     reason,
+    plan: facts.decision,
+    policy: facts.policy?.summary,
     attempts,
     execution: executionConsoleUrl(executionId),
   };
@@ -61,7 +69,7 @@ export const lambdaHandler = async ({ incident, state, executionId }: z.infer<ty
     sns().send(
       new PublishCommand({
         TopicArn: topicArn,
-        Subject: `[self-healing] escalated: ${incident.resource.id}`.slice(0, 100),
+        Subject: `[self-healing] ${outcome}: ${incident.resource.id}`.slice(0, 100),
         Message: JSON.stringify(message, null, 2),
         MessageAttributes: {
           type: { DataType: 'String', StringValue: message.type },
@@ -70,8 +78,8 @@ export const lambdaHandler = async ({ incident, state, executionId }: z.infer<ty
       }),
     ),
   );
-  metrics.addMetric('IncidentsEscalated', MetricUnit.Count, 1);
-  logger.warn('incident escalated', { reason, leaseReleased });
+  metrics.addMetric(recommend ? 'PlansRecommended' : 'IncidentsEscalated', MetricUnit.Count, 1);
+  logger.warn(`incident ${outcome}`, { reason, leaseReleased });
   return { reason, notified: true, leaseReleased };
 };
 

@@ -1,12 +1,13 @@
 import { causeMessage } from '../shared/step-functions-errors.js';
-import type { Decision, Outcome, ScaleOutResult, Verification } from '../shared/workflow.js';
+import type { Decision, Outcome, PolicyVerdict, ScaleOutResult, Verification } from '../shared/workflow.js';
 
 export interface OutcomeFacts {
-  outcome: Exclude<Outcome, 'escalated'>;
+  outcome: Exclude<Outcome, 'escalated' | 'recommended'>;
   decision?: Decision;
   action?: ScaleOutResult;
   verification?: Verification;
   skip?: { Error?: string; Cause?: string };
+  policy?: PolicyVerdict;
   attempt?: number;
 }
 
@@ -22,7 +23,10 @@ export function describeOutcome(facts: OutcomeFacts): string {
     }
     case 'skipped':
       return `skipped: ${causeMessage(facts.skip?.Cause)}`;
-    case 'dry-run':
-      return `dry run: would ${facts.decision?.action ?? 'act'}: ${facts.decision?.rationale ?? ''}`.trim();
+    case 'observed': {
+      const plan = facts.decision === undefined ? 'act' : `${facts.decision.action} on ${facts.decision.target}`;
+      const source = facts.decision === undefined ? '' : ` [${facts.decision.source}${facts.decision.runbookId ? `:${facts.decision.runbookId}` : ''}]`;
+      return `observed: would ${plan}${source}: ${facts.decision?.rationale ?? ''}${facts.policy ? ` (${facts.policy.summary})` : ''}`.trim();
+    }
   }
 }

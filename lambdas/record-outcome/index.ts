@@ -6,15 +6,16 @@ import { workflowHandler } from '../shared/handler.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { StateStore } from '../shared/state-store.js';
-import { DecisionSchema, ScaleOutResultSchema, VerificationSchema } from '../shared/workflow.js';
+import { DecisionSchema, PolicyVerdictSchema, ScaleOutResultSchema, VerificationSchema } from '../shared/workflow.js';
 import { describeOutcome } from './describe-outcome.js';
 
 const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
 
 export const RecordOutcomeInputSchema = z.object({
   incident: IncidentSchema,
-  outcome: z.enum(['resolved', 'skipped', 'dry-run']),
+  outcome: z.enum(['resolved', 'skipped', 'observed']),
   decision: DecisionSchema.optional(),
+  policy: PolicyVerdictSchema.optional(),
   action: ScaleOutResultSchema.optional(),
   verification: VerificationSchema.optional(),
   skip: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
@@ -50,6 +51,7 @@ export const lambdaHandler = async (input: z.infer<typeof RecordOutcomeInputSche
     {
       summary,
       decision: input.decision,
+      policy: input.policy,
       action: input.action,
       verification: input.verification,
       skip: input.skip,

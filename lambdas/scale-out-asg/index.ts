@@ -13,6 +13,8 @@ import { findResourceById, parseScope } from '../shared/scope.js';
 import { StateStore } from '../shared/state-store.js';
 import { DecisionSchema, type ScaleOutResult } from '../shared/workflow.js';
 import { checkInScope, checkScaleOut } from './scale-out-guard.js';
+import { ScaleOutAsgParamsSchema } from '../shared/actions/catalog.js';
+import { describeParseFailure } from '../shared/parse-failure.js';
 
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
 const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
@@ -21,6 +23,8 @@ export const ScaleOutInputSchema = z.object({
   incident: IncidentSchema,
   attempt: z.number().int().min(1),
   decision: DecisionSchema,
+  /** The group's desired capacity in the context the plan was made from. */
+  plannedFrom: z.number().int().min(0),
   executionId: z.string().optional(),
 });
 
@@ -30,11 +34,13 @@ export const ScaleOutInputSchema = z.object({
  * change can always be audited and undone. Setting an absolute capacity
  * makes a retried call harmless: the second call finds the target reached.
  */
-export const lambdaHandler = async ({ incident, attempt, decision, executionId }: z.infer<typeof ScaleOutInputSchema>): Promise<ScaleOutResult> => {
+export const lambdaHandler = async ({ incident, attempt, decision, plannedFrom, executionId }: z.infer<typeof ScaleOutInputSchema>): Promise<ScaleOutResult> => {
   if (decision.action !== 'scaleOutAsg') {
     throw new MalformedEventError(`ScaleOutAsg received a ${decision.action} plan`);
   }
-  const { params } = decision;
+  const parsed = ScaleOutAsgParamsSchema.safeParse(decision.params);
+  if (!parsed.success) throw new MalformedEventError(`invalid scaleOutAsg params: ${describeParseFailure(parsed.error)}`);
+  const params = { ...parsed.data, fromCapacity: plannedFrom };
   const resource = checkInScope(params, incident, findResourceById(scope, incident.resource.id));
   const group = await describeAutoScalingGroup(autoScaling(), resource.name);
   const step = checkScaleOut(params, incident, resource, group);

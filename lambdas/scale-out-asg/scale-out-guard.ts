@@ -1,7 +1,14 @@
 import { OutOfScopeError, StalePlanError } from '../shared/errors.js';
 import type { Incident } from '../shared/incident.js';
 import type { ResourceScope } from '../shared/scope.js';
-import type { AutoScalingGroupState, ScaleOutParams } from '../shared/workflow.js';
+import type { ActionParams } from '../shared/actions/catalog.js';
+import type { AutoScalingGroupState } from '../shared/workflow.js';
+
+/** A scale-out plan as the action receives it: the params, and the capacity the plan was made from. */
+export type ScaleOutParams = ActionParams<'scaleOutAsg'> & {
+  /** Desired capacity in the context the plan was made from (read by BuildContext, not claimed by the plan). */
+  fromCapacity: number;
+};
 
 /**
  * The part of the check that needs no AWS call: the plan's group must be the

@@ -16,7 +16,7 @@ function pathOf(issue: Issue): string {
  * list) or a `ZodError`.
  */
 export function describeParseFailure(error: Error, maxIssues = 8): string {
-  const cause = (error as { cause?: unknown }).cause;
+  const cause = error instanceof z.ZodError ? error : (error as { cause?: unknown }).cause;
   const issues: Issue[] | undefined =
     cause instanceof z.ZodError ? cause.issues : Array.isArray(cause) ? (cause as Issue[]) : undefined;
   if (issues === undefined || issues.length === 0) return error.message;
