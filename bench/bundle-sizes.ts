@@ -10,7 +10,8 @@ import { handlerEntry, WORKFLOW_FUNCTIONS } from '../lib/workflow-functions.js';
  * each bundle's size against the 300 KB budget.
  */
 const BUDGET_BYTES = 300 * 1024;
-const functions = [{ directory: 'intake' }, ...WORKFLOW_FUNCTIONS];
+/** Every function the construct deploys: intake, the workflow's steps, and the approval callback. */
+const functions = [{ directory: 'intake' }, ...WORKFLOW_FUNCTIONS, { directory: 'approval-callback' }];
 const out = mkdtempSync(path.join(tmpdir(), 'self-healing-bundles-'));
 
 let worst = 0;

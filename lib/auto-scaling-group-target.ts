@@ -1,5 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js';
+import type { MetricRef } from '../lambdas/shared/scope.js';
 
 /**
  * An Auto Scaling group that self-healing may scale out, the alarms that open
@@ -62,6 +64,43 @@ export interface AutoScalingGroupTarget {
    * @default Duration.minutes(5)
    */
   readonly verifyAfter?: Duration;
+
+  /**
+   * Autonomy per action for this group, over the construct-level `autonomy`
+   * and the catalog's defaults: `observe`, `recommend`, `approve` or `auto`.
+   *
+   * @default - the construct-level setting, else the catalog default (`auto` for scaleOutAsg, `approve` for the rest)
+   */
+  readonly autonomy?: Partial<Record<ActionName, Autonomy>>;
+
+  /**
+   * Other resources an action may change on this group's behalf, as targets
+   * (`waf-ip-set/REGIONAL/<name>`, `eks-deployment/<cluster>/<namespace>/<name>`, …).
+   *
+   * @default - none: actions may only change the group itself
+   */
+  readonly dependencies?: readonly string[];
+
+  /**
+   * Log groups whose recent error lines are read into the incident's context (at most 5).
+   *
+   * @default - none
+   */
+  readonly logGroupNames?: readonly string[];
+
+  /**
+   * Metrics read into the context next to the alarm's own (at most 10).
+   *
+   * @default - none
+   */
+  readonly relatedMetrics?: readonly MetricRef[];
+
+  /**
+   * How long a plan that needs approval waits for a human before it escalates.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly approvalTimeout?: Duration;
 }
 
 /** Defaults applied to every `AutoScalingGroupTarget` field left unset. */

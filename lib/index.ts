@@ -1,4 +1,5 @@
 export * from './alarm-intake.js';
+export * from './approval-gateway.js';
 export * from './auto-scaling-group-target.js';
 export * from './notification-topic.js';
 export * from './remediation-function.js';

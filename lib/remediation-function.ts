@@ -58,6 +58,14 @@ export interface RemediationFunctionProps {
    * @default 256
    */
   readonly memorySize?: number;
+
+  /**
+   * Identifiers replaced by constant values in the bundle at build time
+   * (esbuild `define`), for data too large for an environment variable.
+   *
+   * @default - none
+   */
+  readonly define?: Record<string, string>;
 }
 
 /**
@@ -111,6 +119,7 @@ export class RemediationFunction extends NodejsFunction {
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         externalModules: ['@aws-sdk/*'],
+        ...(props.define === undefined ? {} : { define: props.define }),
       },
     });
 

@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js';
 import { ScopeSchema, type Mode, type Scope } from '../lambdas/shared/scope.js';
 import { AUTO_SCALING_GROUP_DEFAULTS, LEASE_MARGIN, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
 
@@ -16,6 +17,10 @@ export interface ResourceScopeInput {
   readonly autoScalingGroups: readonly AutoScalingGroupTarget[];
   /** Default for groups that do not set their own `maxAttempts`. */
   readonly maxAttempts: number;
+  /** Autonomy per action for every group. */
+  readonly autonomy?: Partial<Record<ActionName, Autonomy>>;
+  /** Limits no plan may cross. */
+  readonly guardrails?: { readonly protectedCidrs?: readonly string[]; readonly allowedNamespaces?: readonly string[] };
 }
 
 /** The `RESOURCE_SCOPE` field each prop ends up in, to name props (not scope fields) in errors. */
@@ -105,10 +110,25 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
       leaseSeconds,
       cooldownSeconds,
       verifyAfterSeconds,
+      autonomy: { ...target.autonomy },
+      dependencies: [...(target.dependencies ?? [])],
+      logGroupNames: [...(target.logGroupNames ?? [])],
+      relatedMetrics: [...(target.relatedMetrics ?? [])],
+      ...(target.approvalTimeout === undefined
+        ? {}
+        : { approvalTimeoutSeconds: seconds(`${where}.approvalTimeout`, target.approvalTimeout) }),
     };
   });
 
-  const parsed = ScopeSchema.safeParse({ mode: input.mode, resources });
+  const parsed = ScopeSchema.safeParse({
+    mode: input.mode,
+    resources,
+    autonomy: { ...input.autonomy },
+    guardrails: {
+      protectedCidrs: [...(input.guardrails?.protectedCidrs ?? [])],
+      allowedNamespaces: [...(input.guardrails?.allowedNamespaces ?? [])],
+    },
+  });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const [first, index, field, ...rest] = issue.path;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ModeSchema } from '../lambdas/shared/scope.js';
+import { AutonomyOverridesSchema, MetricRefSchema, ModeSchema } from '../lambdas/shared/scope.js';
 
 /** One Auto Scaling group as written in the `selfHealing` context. */
 export const AutoScalingGroupConfigSchema = z
@@ -13,6 +13,13 @@ export const AutoScalingGroupConfigSchema = z
     cooldownMinutes: z.number().int().min(0).optional(),
     leaseMinutes: z.number().int().min(1).optional(),
     verifyAfterSeconds: z.number().int().min(0).optional(),
+    /** Autonomy per action for this group. */
+    autonomy: AutonomyOverridesSchema.optional(),
+    /** Targets an action may change on this group's behalf. */
+    dependencies: z.array(z.string().min(3)).optional(),
+    logGroupNames: z.array(z.string().min(1)).max(5).optional(),
+    relatedMetrics: z.array(MetricRefSchema).max(10).optional(),
+    approvalTimeoutMinutes: z.number().int().min(1).max(1_440).optional(),
   })
   .strict();
 
@@ -26,6 +33,21 @@ export const SelfHealingConfigSchema = z
     mode: ModeSchema,
     autoScalingGroups: z.array(AutoScalingGroupConfigSchema).min(1),
     notificationEmail: z.email().optional(),
+    /** Autonomy per action for every group. */
+    autonomy: AutonomyOverridesSchema.optional(),
+    guardrails: z
+      .object({ protectedCidrs: z.array(z.string()).optional(), allowedNamespaces: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
+    decision: z
+      .object({
+        /** Bedrock model or inference profile id; null turns the model off. */
+        modelId: z.string().min(1).nullable().optional(),
+        minConfidence: z.number().min(0).max(1).optional(),
+        timeoutSeconds: z.number().int().min(1).max(45).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

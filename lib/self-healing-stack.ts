@@ -48,10 +48,25 @@ export class SelfHealingStack extends Stack {
         cooldown: group.cooldownMinutes === undefined ? undefined : Duration.minutes(group.cooldownMinutes),
         leaseDuration: group.leaseMinutes === undefined ? undefined : Duration.minutes(group.leaseMinutes),
         verifyAfter: group.verifyAfterSeconds === undefined ? undefined : Duration.seconds(group.verifyAfterSeconds),
+        autonomy: group.autonomy,
+        dependencies: group.dependencies,
+        logGroupNames: group.logGroupNames,
+        relatedMetrics: group.relatedMetrics,
+        approvalTimeout: group.approvalTimeoutMinutes === undefined ? undefined : Duration.minutes(group.approvalTimeoutMinutes),
       }),
     );
 
-    this.selfHealing = new SelfHealing(this, 'SelfHealing', { mode: config.mode, autoScalingGroups });
+    this.selfHealing = new SelfHealing(this, 'SelfHealing', {
+      mode: config.mode,
+      autoScalingGroups,
+      autonomy: config.autonomy,
+      guardrails: config.guardrails,
+      decision: config.decision && {
+        modelId: config.decision.modelId,
+        minConfidence: config.decision.minConfidence,
+        timeout: config.decision.timeoutSeconds === undefined ? undefined : Duration.seconds(config.decision.timeoutSeconds),
+      },
+    });
 
     if (config.notificationEmail) {
       this.selfHealing.topic.addSubscription(

@@ -1,12 +1,15 @@
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js';
 import type { Mode, Scope } from '../lambdas/shared/scope.js';
+import { DEFAULT_RUNBOOK_DIRECTORY, runbooksJson } from './runbook-files.js';
 import { AlarmIntake } from './alarm-intake.js';
+import { ApprovalGateway } from './approval-gateway.js';
 import { AUTO_SCALING_GROUP_DEFAULTS, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
 import { NotificationTopic } from './notification-topic.js';
 import { RemediationFunction } from './remediation-function.js';
@@ -56,6 +59,88 @@ export interface SelfHealingProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * How plans are made. With a model, Amazon Bedrock proposes a catalog
+   * action through tool use and the runbooks are the fallback; without one,
+   * the runbooks decide alone. Either way the policy judges every plan.
+   *
+   * @default - Bedrock with `DEFAULT_MODEL_ID`, 1024 max tokens, a 20 s timeout, confidence ≥ 0.6
+   */
+  readonly decision?: DecisionProps;
+
+  /**
+   * Folder of `*.yaml` runbooks, validated at synth and embedded in the Decide function.
+   *
+   * @default - the runbooks shipped in `runbooks/`
+   */
+  readonly runbookDirectory?: string;
+
+  /**
+   * Autonomy per action for every group (`observe`, `recommend`, `approve`, `auto`);
+   * a group's own `autonomy` wins, and `dry-run` mode caps everything at `observe`.
+   *
+   * @default - the catalog: `auto` for scaleOutAsg and escalateOnly, `approve` for the rest
+   */
+  readonly autonomy?: Partial<Record<ActionName, Autonomy>>;
+
+  /**
+   * Limits no plan may cross, whatever the resource or the model says.
+   *
+   * @default - no protected ranges beyond the non-public ones, and no Kubernetes namespace allowed
+   */
+  readonly guardrails?: GuardrailProps;
+}
+
+/** A current Claude model on Bedrock, through the global cross-region inference profile. */
+export const DEFAULT_MODEL_ID = 'global.anthropic.claude-sonnet-4-6';
+
+export interface DecisionProps {
+  /**
+   * Bedrock model or inference profile id for the Converse API; `null` turns the model off.
+   *
+   * @default DEFAULT_MODEL_ID
+   */
+  readonly modelId?: string | null;
+  /**
+   * Most tokens the model may answer with.
+   *
+   * @default 1024
+   */
+  readonly maxTokens?: number;
+  /**
+   * Longest the model may take before the runbooks decide instead.
+   *
+   * @default Duration.seconds(20)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Confidence (0..1) below which the model's plan is not used and the runbooks decide.
+   *
+   * @default 0.6
+   */
+  readonly minConfidence?: number;
+  /**
+   * Largest context, in characters, sent to the model; the rest is cut and the cut noted.
+   *
+   * @default 16000
+   */
+  readonly maxPromptChars?: number;
+}
+
+export interface GuardrailProps {
+  /**
+   * Address ranges that may never be blocked: offices, health checkers, partners, your VPCs.
+   *
+   * @default []
+   */
+  readonly protectedCidrs?: readonly string[];
+  /**
+   * Kubernetes namespaces that actions may touch.
+   *
+   * @default [] (none)
+   */
+  readonly allowedNamespaces?: readonly string[];
 }
 
 /**
@@ -83,6 +168,8 @@ export class SelfHealing extends Construct {
   readonly intakeFunction: lambda.IFunction;
   /** Alarm events and async invocations that could not be processed. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** The signed approve / reject links and the function behind them. */
+  readonly approvals: ApprovalGateway;
   /** The functions behind the workflow's Task states, by `WORKFLOW_FUNCTIONS` id. */
   readonly workflowFunctions: Readonly<Record<WorkflowFunctionId, RemediationFunction>>;
 
@@ -93,6 +180,8 @@ export class SelfHealing extends Construct {
       mode: props.mode ?? 'dry-run',
       autoScalingGroups: props.autoScalingGroups,
       maxAttempts: props.maxAttempts ?? AUTO_SCALING_GROUP_DEFAULTS.maxAttempts,
+      autonomy: props.autonomy,
+      guardrails: props.guardrails,
     });
     const serialisedScope = JSON.stringify(this.resourceScope);
     const scopeBytes = Buffer.byteLength(serialisedScope, 'utf8');
@@ -112,6 +201,15 @@ export class SelfHealing extends Construct {
       resourceScope: serialisedScope,
       alarmArns: props.autoScalingGroups.flatMap((group) => group.alarms.map((alarm) => alarm.alarmArn)),
       autoScalingGroupNames: props.autoScalingGroups.map((group) => group.autoScalingGroupName),
+      logGroupNames: [...new Set(this.resourceScope.resources.flatMap((resource) => resource.logGroupNames))],
+      runbooksJson: runbooksJson(props.runbookDirectory ?? DEFAULT_RUNBOOK_DIRECTORY),
+      decision: {
+        modelId: props.decision?.modelId === null ? undefined : (props.decision?.modelId ?? DEFAULT_MODEL_ID),
+        maxTokens: props.decision?.maxTokens ?? 1_024,
+        timeout: props.decision?.timeout ?? Duration.seconds(20),
+        minConfidence: props.decision?.minConfidence ?? 0.6,
+        maxPromptChars: props.decision?.maxPromptChars ?? 16_000,
+      },
     };
     this.workflowFunctions = Object.fromEntries(
       WORKFLOW_FUNCTIONS.map(({ id: functionId, directory }) => {
@@ -121,6 +219,7 @@ export class SelfHealing extends Construct {
           description: step.description,
           timeout: step.timeout,
           logRetention: props.logRetention,
+          define: step.define?.(resources),
         });
         step.configure(fn, resources);
         Validations.of(fn).acknowledge({
@@ -138,6 +237,16 @@ export class SelfHealing extends Construct {
       logRetention: props.logRetention,
     });
     this.stateMachine = workflow.stateMachine;
+
+    // The approval links need the state machine to answer to, and the
+    // RequestApproval function needs the links' URL: wire it once both exist.
+    this.approvals = new ApprovalGateway(this, 'Approvals', {
+      table: this.table,
+      topic: this.topic,
+      stateMachine: this.stateMachine,
+      logRetention: props.logRetention,
+    });
+    this.approvals.configureRequestApproval(this.workflowFunctions.RequestApproval);
 
     const intake = new AlarmIntake(this, 'Intake', {
       alarms: props.autoScalingGroups.flatMap((group) => group.alarms),

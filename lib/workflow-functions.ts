@@ -23,6 +23,8 @@ export interface WorkflowFunction {
 export const WORKFLOW_FUNCTIONS = [
   { id: 'BuildContext', directory: 'build-context', substitutionKey: 'BuildContextFunctionArn' },
   { id: 'Decide', directory: 'decide', substitutionKey: 'DecideFunctionArn' },
+  { id: 'CheckPolicy', directory: 'check-policy', substitutionKey: 'CheckPolicyFunctionArn' },
+  { id: 'RequestApproval', directory: 'request-approval', substitutionKey: 'RequestApprovalFunctionArn' },
   { id: 'AcquireLease', directory: 'acquire-lease', substitutionKey: 'AcquireLeaseFunctionArn' },
   { id: 'ScaleOutAsg', directory: 'scale-out-asg', substitutionKey: 'ScaleOutAsgFunctionArn' },
   { id: 'VerifyRecovery', directory: 'verify-recovery', substitutionKey: 'VerifyRecoveryFunctionArn' },

@@ -15,6 +15,22 @@ export interface WorkflowResources {
   readonly alarmArns: readonly string[];
   /** Names of every registered Auto Scaling group. */
   readonly autoScalingGroupNames: readonly string[];
+  /** Log groups read into incident contexts, across all groups. */
+  readonly logGroupNames: readonly string[];
+  /** The validated runbooks, as the JSON the Decide function embeds. */
+  readonly runbooksJson: string;
+  /** How the Decide function decides. */
+  readonly decision: DecisionConfig;
+}
+
+/** How plans are made: the model, if any, and its limits. */
+export interface DecisionConfig {
+  /** Bedrock model or inference profile id; `undefined` lets the runbooks decide alone. */
+  readonly modelId?: string;
+  readonly maxTokens: number;
+  readonly timeout: Duration;
+  readonly minConfidence: number;
+  readonly maxPromptChars: number;
 }
 
 /** How one workflow function is set up: its limits, its environment and its permissions. */
@@ -24,6 +40,8 @@ export interface WorkflowStep {
   readonly timeout: Duration;
   /** Adds the function's environment variables and grants it exactly what its job needs. */
   configure(fn: RemediationFunction, resources: WorkflowResources): void;
+  /** Values replaced in the bundle at build time (esbuild `define`). */
+  define?(resources: WorkflowResources): Record<string, string>;
 }
 
 const DESCRIBE_AUTO_SCALING_REASON =
@@ -38,20 +56,71 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
   BuildContext: {
     description: "Gathers an incident's context: the group's live state, the alarm, recent incidents, the limits",
     timeout: Duration.seconds(50),
-    configure(fn, { table, resourceScope, alarmArns }) {
+    configure(fn, { table, resourceScope, alarmArns, logGroupNames }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
       table.grant(fn, 'dynamodb:Query');
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [...alarmArns] }));
-      fn.addUnscopedPermissions('DescribeAutoScaling', ['autoscaling:DescribeAutoScalingGroups'], DESCRIBE_AUTO_SCALING_REASON);
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], resources: [...alarmArns] }),
+      );
+      if (logGroupNames.length > 0) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['logs:FilterLogEvents'],
+            resources: logGroupNames.map((name) => `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${name}:*`),
+          }),
+        );
+        Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge(
+          ...logGroupNames.map((name) => ({
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${name}:*]`,
+            reason: `FilterLogEvents is authorised on the log group's ARN with its ":*" stream suffix; the group name "${name}" is pinned.`,
+          })),
+        );
+      }
+      fn.addUnscopedPermissions(
+        'ReadWithoutResourceTypes',
+        ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities', 'cloudwatch:GetMetricData', 'cloudtrail:LookupEvents'],
+        'Read-only context for the incident. Auto Scaling Describe* actions, cloudwatch:GetMetricData and ' +
+          'cloudtrail:LookupEvents support no resource-level permissions (no resource type in the service ' +
+          'authorization reference), so they can only be granted on "*".',
+      );
     },
   },
   Decide: {
-    description: 'Chooses a remediation plan for an incident from its context and the limits in scope',
+    description: 'Proposes a remediation plan: Amazon Bedrock with tool use over the action catalog, or the runbooks',
     timeout: Duration.seconds(50),
+    define: ({ runbooksJson }) => ({ 'process.env.RUNBOOKS_JSON': JSON.stringify(runbooksJson) }),
+    configure(fn, { decision }) {
+      fn.addEnvironment('BEDROCK_MODEL_ID', decision.modelId ?? '');
+      fn.addEnvironment('BEDROCK_MAX_TOKENS', String(decision.maxTokens));
+      fn.addEnvironment('BEDROCK_TIMEOUT_MS', String(decision.timeout.toMilliseconds()));
+      fn.addEnvironment('DECISION_MIN_CONFIDENCE', String(decision.minConfidence));
+      fn.addEnvironment('DECISION_MAX_PROMPT_CHARS', String(decision.maxPromptChars));
+      if (decision.modelId === undefined) return;
+      const model = bedrockModelResources(decision.modelId);
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: model.arns }));
+      Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge(
+        ...model.wildcardFindings.map((findingId) => ({
+          id: `AwsSolutions-IAM5[Resource::${findingId}]`,
+          reason:
+            `Cross-region inference profile "${decision.modelId}" routes each request to the model in any region of its ` +
+            'geography, so the foundation-model ARN must allow every region; the model id itself is pinned.',
+        })),
+      );
+    },
+  },
+  CheckPolicy: {
+    description: 'Judges a plan with the deterministic policy: allowed action, own resource or declared dependency, limits, autonomy',
+    timeout: Duration.seconds(15),
     configure(fn, { resourceScope }) {
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
     },
+  },
+  RequestApproval: {
+    description: 'Sends a plan for approval with signed, single-use links, and records the pending approval',
+    timeout: Duration.seconds(25),
+    // Wired by SelfHealing once the approval gateway exists (it needs the state machine).
+    configure() {},
   },
   AcquireLease: {
     description: "Takes the resource's lease: one active remediation per resource, none during its cooldown",
@@ -140,5 +209,31 @@ function autoScalingGroupArn(name: string): { name: string; arn: string; finding
     name,
     arn: `arn:${Aws.PARTITION}:autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}${suffix}`,
     findingId: `arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>${suffix}`,
+  };
+}
+
+/** Inference-profile prefixes: the id routes across the regions of a geography (or globally). */
+const PROFILE_PREFIXES = ['global.', 'us.', 'eu.', 'apac.', 'jp.', 'au.', 'ca.', 'us-gov.'];
+
+/**
+ * ARNs `bedrock:InvokeModel` needs for a model id: the foundation model, or
+ * for an inference profile the profile plus the model in every region it
+ * may route to. Returns the cdk-nag finding ids of the region wildcards.
+ */
+export function bedrockModelResources(modelId: string): { arns: string[]; wildcardFindings: string[] } {
+  const prefix = PROFILE_PREFIXES.find((candidate) => modelId.startsWith(candidate));
+  if (prefix === undefined) {
+    return { arns: [`arn:${Aws.PARTITION}:bedrock:${Aws.REGION}::foundation-model/${modelId}`], wildcardFindings: [] };
+  }
+  const baseModel = modelId.slice(prefix.length);
+  const anyRegionModel = `arn:${Aws.PARTITION}:bedrock:*::foundation-model/${baseModel}`;
+  return {
+    arns: [
+      `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:inference-profile/${modelId}`,
+      anyRegionModel,
+      // Global profiles are authorised against the region-less model ARN.
+      `arn:${Aws.PARTITION}:bedrock:::foundation-model/${baseModel}`,
+    ],
+    wildcardFindings: [`arn:<AWS::Partition>:bedrock:*::foundation-model/${baseModel}`],
   };
 }

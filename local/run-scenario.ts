@@ -2,12 +2,14 @@ import './polyfills.js';
 import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { runbooksJson } from '../lib/runbook-files.js';
 import { handlerEntry } from '../lib/workflow-functions.js';
 import { resourceIdOf } from '../lambdas/shared/scope.js';
 import { StateStore } from '../lambdas/shared/state-store.js';
 import { createStateTable, LOCAL_AWS_ENV, startLocalDynamoDb } from './local-dynamodb.js';
 import { type LocalRun, LocalWorkflow, type LocalWorkflowOptions } from './local-workflow.js';
 import { type Scenario, scopeOf } from './scenario.js';
+import { LOCAL_APPROVAL_URL, SimulatedApprover } from './simulated-approver.js';
 import { SimulatedWorld } from './simulated-world.js';
 import { formatTimeline, statePath } from './timeline.js';
 
@@ -93,7 +95,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       TABLE_NAME: LOCAL_TABLE_NAME,
       RESOURCE_SCOPE: JSON.stringify(scopeOf(scenario)),
       STATE_MACHINE_ARN: world.remediationStateMachineArn,
+      RUNBOOKS_JSON: runbooksJson(),
       TOPIC_ARN: `arn:aws:sns:${world.region}:${world.account}:self-healing-notifications`,
+      APPROVAL_KEY_ID: world.approvalKeyArn,
+      APPROVAL_URL: LOCAL_APPROVAL_URL,
       POWERTOOLS_SERVICE_NAME: 'self-healing-local',
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -111,13 +116,18 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
 
     const workflow = await LocalWorkflow.load();
     const intake = ((await import(handlerEntry('intake'))) as { handler: IntakeHandler }).handler;
+    const approver = await SimulatedApprover.load(world, scenario.approvals, print);
 
     const executions: ExecutionResult[] = [];
     const running: Promise<void>[] = [];
     world.install((execution) => {
       running.push(
         workflow
-          .run(JSON.parse(execution.input), execution.name, execution.executionArn, { taskOverrides: options.taskOverrides })
+          .run(JSON.parse(execution.input), execution.name, execution.executionArn, {
+            taskOverrides: options.taskOverrides,
+            taskCallbacks: world,
+            onTaskWaiting: approver.onTaskWaiting,
+          })
           .then((run) => {
             const result = { name: execution.name, run, path: statePath(run) };
             executions.push(result);
@@ -152,6 +162,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       }
     }
     await settle();
+    await approver.settled();
 
     const incidents: IncidentResult[] = [];
     for (const signal of signals.filter((candidate) => candidate.status === 'started')) {
@@ -168,7 +179,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const leakedLeases = await findLeakedLeases(scenario, incidents, store);
     const scan = await documents.send(new ScanCommand({ TableName: LOCAL_TABLE_NAME }));
     const incidentRecords = (scan.Items ?? []).filter((item) => item.type === 'incident').length;
-    const mismatches = [...compare(scenario, { signals, executions, incidents, world, incidentRecords }), ...leakedLeases];
+    const mismatches = [...compare(scenario, { signals, executions, incidents, world, incidentRecords }), ...leakedLeases, ...approver.finalProblems()];
     return { scenario: scenario.name, passed: mismatches.length === 0, mismatches, leakedLeases, signals, executions, incidents, world };
   } finally {
     world.uninstall();

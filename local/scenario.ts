@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { ModeSchema, type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
+import { AutonomyOverridesSchema, MetricRefSchema, ModeSchema, type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
+import { ApprovalStepSchema } from './simulated-approver.js';
 import { WorldSchema } from './simulated-world.js';
 
 /**
@@ -18,6 +19,13 @@ const ScenarioResourceSchema = z.object({
   leaseSeconds: z.number().int().min(60).default(1_800),
   cooldownSeconds: z.number().int().min(0).default(900),
   verifyAfterSeconds: z.number().int().min(0).default(300),
+  /** Autonomy per action for this resource, as the construct's `autonomy` prop sets it. */
+  autonomy: AutonomyOverridesSchema.default({}),
+  /** Targets an action may change on this resource's behalf. */
+  dependencies: z.array(z.string()).default([]),
+  approvalTimeoutSeconds: z.number().int().min(60).default(3_600),
+  logGroupNames: z.array(z.string()).default([]),
+  relatedMetrics: z.array(MetricRefSchema).default([]),
 });
 
 const SignalSchema = z.union([
@@ -56,7 +64,7 @@ const ExpectSchema = z.object({
     .array(
       z.object({
         resource: z.string(),
-        status: z.enum(['resolved', 'escalated', 'skipped', 'dry-run', 'open']),
+        status: z.enum(['resolved', 'escalated', 'skipped', 'observed', 'recommended', 'open']),
         attempts: z.number().int().min(0).optional(),
       }),
     )
@@ -78,6 +86,8 @@ export const ScenarioSchema = z.object({
   world: WorldSchema,
   leases: z.array(LeaseSchema).default([]),
   signals: z.array(SignalSchema).min(1),
+  /** How the human answers each approval request, in order (autonomy `approve`). */
+  approvals: z.array(ApprovalStepSchema).default([]),
   expect: ExpectSchema,
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;

@@ -31,8 +31,16 @@ function describeState(stateName: string, output: Json | undefined): string {
     }
     case 'Decide': {
       const decision = output.decision as Json;
-      return `[${decision.source}:${decision.runbookId}] ${decision.action} — ${decision.rationale}`;
+      const source = decision.source === 'bedrock' ? `bedrock:${decision.model?.modelId}` : `runbook:${decision.runbookId}`;
+      const model = decision.model ? ` · ${decision.model.inputTokens}+${decision.model.outputTokens} tokens` : '';
+      const fallback = decision.fallbackReason ? ` · model not used: ${decision.fallbackReason}` : '';
+      return `[${source}] ${decision.action} on ${decision.target} (confidence ${decision.confidence}${model}${fallback}) — ${decision.rationale}`;
     }
+    case 'CheckPolicy':
+      return `${output.policy.summary}`;
+    case 'RequestApproval':
+      // A rejection or a timeout is caught: the state exits without an approval, and the caught line says why.
+      return output.approval === undefined ? '' : `approved by ${output.approval.decidedBy} at ${output.approval.decidedAt}`;
     case 'AcquireLease':
       return `lease on ${output.lease.resourceId} held by ${output.lease.holder} until ${output.lease.expiresAt}`;
     case 'CountAttempt':
@@ -49,9 +57,10 @@ function describeState(stateName: string, output: Json | undefined): string {
       return `${output.verification.healthy ? 'healthy' : 'not healthy'}: ${output.verification.summary}`;
     case 'RecordOutcome':
     case 'RecordSkip':
-    case 'RecordDryRun':
+    case 'RecordObservation':
       return `${output.outcome.summary}${output.outcome.leaseReleased ? ' (lease released, cooldown started)' : ''}`;
     case 'EscalateIncident':
+    case 'RecommendPlan':
       return output.escalation
         ? `notified: ${output.escalation.reason}`
         : `escalation failed: ${output.escalationError?.Error ?? 'unknown'}`;
@@ -80,8 +89,9 @@ export function formatTimeline(run: LocalRun, indent = '  '): string[] {
         } else {
           const summary = summarise(state.name, state.output as Json);
           if (summary === '') break;
-          // The decision's rationale is the point of reading a run; never cut it.
-          lines.push(`${indent}${state.name.padEnd(18)} ${state.name === 'Decide' ? summary : clip(summary)}`);
+          // The decision's rationale and the policy's verdict are the point of reading a run; never cut them.
+          const whole = state.name === 'Decide' || state.name === 'CheckPolicy';
+          lines.push(`${indent}${state.name.padEnd(18)} ${whole ? summary : clip(summary)}`);
         }
         break;
       }

@@ -18,11 +18,21 @@ const KNOWN_ERRORS = new Set([
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
   'States.ALL',
+  'States.Timeout',
+  // Sent by the approval callback with SendTaskFailure when a human rejects a plan.
+  'ApprovalRejected',
 ]);
 
 describe('remediate-incident.asl.json', () => {
   it('has a workflow-wide timeout', () => {
     expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+  });
+
+  it('lets no plan reach an action without passing the policy', () => {
+    const S = definition.States;
+    expect(S.Decide!.Next).toBe('CheckPolicy');
+    const allowed = S.IsPlanAllowed!.Choices as { Variable: string; BooleanEquals?: boolean; Next: string }[];
+    expect(allowed[0]).toMatchObject({ Variable: '$.policy.allowed', BooleanEquals: false, Next: 'EscalateIncident' });
   });
 
   it('uses exactly the placeholders the construct substitutes', () => {
@@ -33,7 +43,7 @@ describe('remediate-incident.asl.json', () => {
   it('names states as PascalCase verb-nouns and Choice states as questions', () => {
     for (const [name, state] of states) {
       expect(name, name).toMatch(/^[A-Z][a-zA-Z]+$/);
-      if (state.Type === 'Choice') expect(name, name).toMatch(/^(Is|Has|Should|Can|Are|Does)[A-Z]/);
+      if (state.Type === 'Choice') expect(name, name).toMatch(/^(Is|Has|Should|Can|Are|Does|Needs)[A-Z]/);
     }
   });
 
@@ -44,7 +54,7 @@ describe('remediate-incident.asl.json', () => {
   it('gives every Task a timeout, transient-only retries with backoff and jitter, and a catch-all to escalation', () => {
     expect(tasks.length).toBeGreaterThanOrEqual(WORKFLOW_FUNCTIONS.length);
     for (const [name, state] of tasks) {
-      expect(state.TimeoutSeconds, `${name} TimeoutSeconds`).toBeGreaterThan(0);
+      if (state.TimeoutSecondsPath === undefined) expect(state.TimeoutSeconds, `${name} TimeoutSeconds`).toBeGreaterThan(0);
       expect(state.Retry?.length, `${name} Retry`).toBeGreaterThan(0);
       for (const retrier of state.Retry) {
         expect(retrier.ErrorEquals, `${name} retries States.ALL`).not.toContain('States.ALL');
@@ -59,6 +69,7 @@ describe('remediate-incident.asl.json', () => {
       const last = catchers.at(-1)!;
       expect(last.ErrorEquals, `${name} last Catch`).toEqual(['States.ALL']);
       const target = name === 'EscalateIncident' ? 'IncidentEscalated' : 'EscalateIncident';
+      // RecommendPlan hands over through the same function; if it fails, escalating is the safe fallback.
       expect(last.Next, `${name} catch-all target`).toBe(target);
     }
   });
@@ -89,8 +100,10 @@ describe('remediate-incident.asl.json', () => {
     const S = definition.States;
     expect(definition.StartAt).toBe('BuildContext');
     expect(S.BuildContext!.Next).toBe('Decide');
-    expect(S.Decide!.Next).toBe('IsActionPlanned');
-    expect(S.IsDryRun!.Default).toBe('AcquireLease');
+    expect(S.Decide!.Next).toBe('CheckPolicy');
+    expect(S.CheckPolicy!.Next).toBe('IsPlanAllowed');
+    expect(S.NeedsApproval!.Default).toBe('AcquireLease');
+    expect(S.RequestApproval!.Next).toBe('AcquireLease');
     expect(S.AcquireLease!.Next).toBe('CountAttempt');
     expect(S.CountAttempt!.Next).toBe('ScaleOutAsg');
     expect(S.ScaleOutAsg!.Next).toBe('WaitForEffect');

@@ -49,16 +49,21 @@ describe('remediate-incident paths, run locally', () => {
 
     expect(execution.run.status).toBe('SUCCEEDED');
     expect(execution.path).toEqual([
-      'BuildContext', 'Decide', 'IsActionPlanned', 'IsDryRun', 'AcquireLease', 'CountAttempt', 'ScaleOutAsg',
+      'BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt', 'ScaleOutAsg',
       'WaitForEffect', 'VerifyRecovery', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
     ]);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(6);
     expect(report.world.alarmState('web-cpu-high')).toBe('OK');
     expect(report.incidents).toEqual([expect.objectContaining({ status: 'resolved', attempts: 1 })]);
     expect(report.leakedLeases).toEqual([]);
-    const output = execution.run.output as { decision: { source: string; rationale: string }; outcome: { leaseReleased: boolean } };
-    expect(output.decision.source).toBe('runbook');
+    const output = execution.run.output as {
+      decision: { source: string; rationale: string; target: string };
+      policy: { allowed: boolean; autonomy: string };
+      outcome: { leaseReleased: boolean };
+    };
+    expect(output.decision).toMatchObject({ source: 'runbook', target: 'autoscaling-group/web' });
     expect(output.decision.rationale).toContain('4 → 6');
+    expect(output.policy).toMatchObject({ allowed: true, autonomy: 'auto' });
     expect(output.outcome.leaseReleased).toBe(true);
   });
 
@@ -92,7 +97,7 @@ describe('remediate-incident paths, run locally', () => {
     const execution = onlyExecution(report);
 
     expect(execution.run.status).toBe('SUCCEEDED');
-    expect(execution.path).toEqual(['BuildContext', 'Decide', 'IsActionPlanned', 'IsDryRun', 'AcquireLease', 'RecordSkip', 'IncidentSkipped']);
+    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'RecordSkip', 'IncidentSkipped']);
     expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);
     expect(report.incidents[0]).toMatchObject({ status: 'skipped', summary: expect.stringContaining('inc-other') });
@@ -161,12 +166,23 @@ describe('remediate-incident paths, run locally', () => {
     expect(report.incidents[0]).toMatchObject({ status: 'escalated' });
   });
 
-  it('dry-run: decides and records the plan without taking the lease or acting', async () => {
+  it('dry-run: decides, checks and records the plan without taking the lease or acting', async () => {
     const report = await run(scenario({ mode: 'dry-run' }));
     const execution = onlyExecution(report);
-    expect(execution.path).toEqual(['BuildContext', 'Decide', 'IsActionPlanned', 'IsDryRun', 'RecordDryRun', 'IncidentRecorded']);
+    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'RecordObservation', 'IncidentRecorded']);
     expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
-    expect(report.incidents[0]).toMatchObject({ status: 'dry-run', summary: expect.stringContaining('would scaleOutAsg') });
+    expect(report.incidents[0]).toMatchObject({ status: 'observed', summary: expect.stringContaining('would scaleOutAsg on autoscaling-group/web') });
+    expect(report.incidents[0]!.summary).toContain('capped to observe by dry-run mode');
+  });
+
+  it('recommend: sends the plan to a human and changes nothing', async () => {
+    const report = await run(scenario({ resources: [{ name: 'web', alarmNames: ['web-cpu-high'], autonomy: { scaleOutAsg: 'recommend' } }] }));
+    const execution = onlyExecution(report);
+    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'RecommendPlan', 'PlanRecommended']);
+    expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);
+    const message = JSON.parse(report.world.notifications[0]!.Message!);
+    expect(message).toMatchObject({ type: 'plan.recommended', plan: { action: 'scaleOutAsg', params: { targetCapacity: 6 } } });
+    expect(report.incidents[0]).toMatchObject({ status: 'recommended' });
   });
 
   it('no safe action: an escalateOnly plan escalates without taking the lease', async () => {
@@ -174,7 +190,7 @@ describe('remediate-incident paths, run locally', () => {
       scenario({ world: { autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 4, desiredCapacity: 4, cpuDemand: 380 }], alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }] } }),
     );
     const execution = onlyExecution(report);
-    expect(execution.path).toEqual(['BuildContext', 'Decide', 'IsActionPlanned', 'EscalateIncident', 'IncidentEscalated']);
+    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'EscalateIncident', 'IncidentEscalated']);
     expect(report.incidents[0]).toMatchObject({ status: 'escalated', summary: expect.stringContaining('capacity ceiling') });
   });
 
@@ -194,16 +210,30 @@ describe('remediate-incident paths, run locally', () => {
     expect(execution.path.slice(-2)).toEqual(['EscalateIncident', 'IncidentEscalated']);
   });
 
-  it('a plan the guard refuses is caught and escalated with the reason, and nothing changes', async () => {
+  const roguePlan = async () => ({
+    action: 'scaleOutAsg',
+    params: { autoScalingGroupName: 'web', targetCapacity: 10 },
+    target: 'autoscaling-group/web',
+    rationale: 'scale far beyond the limits',
+    confidence: 0.99,
+    evidence: [],
+    source: 'bedrock',
+  });
+
+  it('a plan beyond the limits is denied by the policy and escalated with the reason; nothing changes', async () => {
+    const report = await run(scenario(), { taskOverrides: { Decide: roguePlan } });
+    const execution = onlyExecution(report);
+    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'EscalateIncident', 'IncidentEscalated']);
+    expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
+    expect(report.incidents[0]).toMatchObject({ status: 'escalated', summary: expect.stringContaining('the policy denied the plan') });
+    expect(report.incidents[0]!.summary).toContain('within-max-step');
+  });
+
+  it('if the policy were wrong, the action\'s own guard still refuses the plan (defence in depth)', async () => {
     const report = await run(scenario(), {
       taskOverrides: {
-        Decide: async () => ({
-          source: 'runbook',
-          runbookId: 'rogue',
-          action: 'scaleOutAsg',
-          rationale: 'scale far beyond the limits',
-          params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 10 },
-        }),
+        Decide: roguePlan,
+        CheckPolicy: async () => ({ allowed: true, autonomy: 'auto', checks: [], reasons: [], summary: 'a broken policy allows everything' }),
       },
     });
     expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);

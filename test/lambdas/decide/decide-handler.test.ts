@@ -1,12 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { handler as DecideHandler } from '../../../lambdas/decide/index.js';
-import { RUNBOOK_ID } from '../../../lambdas/decide/scale-out-runbook.js';
+import { runbooksJson } from '../../../lib/runbook-files.js';
 import { testContext, testIncident } from '../../support/fixtures.js';
 import { invoke, rejectionOf } from '../harness.js';
 
+const RUNBOOK_ID = 'asg-cpu-high-scale-out';
 let handler: typeof DecideHandler;
 
 beforeAll(async () => {
+  // No model configured: the runbooks decide alone.
+  process.env.RUNBOOKS_JSON = runbooksJson();
+  delete process.env.BEDROCK_MODEL_ID;
   ({ handler } = await import('../../../lambdas/decide/index.js'));
 });
 
@@ -23,8 +27,12 @@ describe('decide handler', () => {
       source: 'runbook',
       runbookId: RUNBOOK_ID,
       action: 'scaleOutAsg',
-      params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+      params: { autoScalingGroupName: 'web', targetCapacity: 6 },
+      target: 'autoscaling-group/web',
+      confidence: 0.8,
     });
+    expect(decision.model).toBeUndefined();
+    expect(decision.fallbackReason).toBeUndefined();
   });
 
   it('returns escalateOnly when the group is at its ceiling', async () => {

@@ -68,7 +68,10 @@ function exhaustedState(): Record<string, unknown> {
       runbookId: 'asg-cpu-high-scale-out',
       action: 'scaleOutAsg',
       rationale: 'scaling out 8 → 10',
-      params: { autoScalingGroupName: 'web', fromCapacity: 8, targetCapacity: 10 },
+      params: { autoScalingGroupName: 'web', targetCapacity: 10 },
+      target: 'autoscaling-group/web',
+      confidence: 0.8,
+      evidence: [],
     },
     action: { attempt: 3, autoScalingGroupName: 'web', beforeCapacity: 8, targetCapacity: 10, changed: true, actedAt: '2026-11-27T10:14:00.000Z' },
     verification: { healthy: false, alarmState: 'ALARM', summary: 'alarm web-cpu-high is ALARM at 91' },
@@ -127,6 +130,7 @@ describe('escalate-incident handler', () => {
       alarm: 'web-cpu-high',
       onsetAt: '2026-11-27T10:00:00.000Z',
       reason,
+      plan: exhaustedState().decision,
       attempts: 3,
       execution: CONSOLE_URL,
     });
@@ -138,7 +142,7 @@ describe('escalate-incident handler', () => {
       incident: testIncident(),
       attempt: { number: 0 },
       context: testContext(),
-      decision: { source: 'runbook', runbookId: 'asg-cpu-high-scale-out', action: 'escalateOnly', rationale: 'at the ceiling', params: { reason: 'at the ceiling' } },
+      decision: { source: 'runbook', runbookId: 'asg-cpu-high-scale-out', action: 'escalateOnly', rationale: 'at the ceiling', params: { reason: 'at the ceiling' }, target: 'none', confidence: 1, evidence: [] },
     };
 
     // Act

@@ -7,7 +7,10 @@ const decision: Decision = {
   runbookId: 'asg-cpu-high-scale-out',
   action: 'scaleOutAsg',
   rationale: 'CPU alarm web-cpu-high on web: scaling out 4 → 6.',
-  params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+  params: { autoScalingGroupName: 'web', targetCapacity: 6 },
+  target: 'autoscaling-group/web',
+  confidence: 0.8,
+  evidence: [],
 };
 const action: ScaleOutResult = {
   attempt: 2,
@@ -79,11 +82,18 @@ describe('describeOutcome', () => {
     expect(describeOutcome({ outcome: 'skipped' })).toBe('skipped: no cause given');
   });
 
-  it('describes a dry run by the plan it would have carried out', () => {
+  it('describes an observed plan by what it would have done, its source and the verdict', () => {
     // Act & Assess
-    expect(describeOutcome({ outcome: 'dry-run', decision })).toBe(
-      'dry run: would scaleOutAsg: CPU alarm web-cpu-high on web: scaling out 4 → 6.',
+    expect(describeOutcome({ outcome: 'observed', decision })).toBe(
+      'observed: would scaleOutAsg on autoscaling-group/web [runbook:asg-cpu-high-scale-out]: CPU alarm web-cpu-high on web: scaling out 4 → 6.',
     );
-    expect(describeOutcome({ outcome: 'dry-run' })).toBe('dry run: would act:');
+    expect(
+      describeOutcome({
+        outcome: 'observed',
+        decision,
+        policy: { allowed: true, autonomy: 'observe', checks: [], reasons: [], summary: 'allowed: scaleOutAsg on autoscaling-group/web, autonomy observe' },
+      }),
+    ).toContain('(allowed: scaleOutAsg on autoscaling-group/web, autonomy observe)');
+    expect(describeOutcome({ outcome: 'observed' })).toBe('observed: would act:');
   });
 });

@@ -46,7 +46,10 @@ const decision: Decision = {
   runbookId: 'asg-cpu-high-scale-out',
   action: 'scaleOutAsg',
   rationale: 'CPU alarm web-cpu-high on web: scaling out 4 → 6.',
-  params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+  params: { autoScalingGroupName: 'web', targetCapacity: 6 },
+  target: 'autoscaling-group/web',
+  confidence: 0.8,
+  evidence: [],
 };
 const action: ScaleOutResult = {
   attempt: 1,
@@ -160,18 +163,18 @@ describe('record-outcome handler', () => {
     expect(dynamo.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ outcome: 'skipped', summary: 'skipped: held by inc-other' });
   });
 
-  it('records a dry run without touching the lease', async () => {
+  it('records an observed plan without touching the lease', async () => {
     // Prepare
-    const event = { incident: testIncident(), outcome: 'dry-run', decision, executionId: EXECUTION_ARN, cooldownSeconds: 900 };
+    const event = { incident: testIncident(), outcome: 'observed', decision, executionId: EXECUTION_ARN, cooldownSeconds: 900 };
 
     // Act
     const result = await invoke(handler, event);
 
     // Assess
     expect(result.leaseReleased).toBe(false);
-    expect(result.summary).toBe('dry run: would scaleOutAsg: CPU alarm web-cpu-high on web: scaling out 4 → 6.');
+    expect(result.summary).toBe('observed: would scaleOutAsg on autoscaling-group/web [runbook:asg-cpu-high-scale-out]: CPU alarm web-cpu-high on web: scaling out 4 → 6.');
     expect(updatesOf(LEASE_KEY)).toHaveLength(0);
-    expect(updatesOf(INCIDENT_KEY)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':status': 'dry-run' });
+    expect(updatesOf(INCIDENT_KEY)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':status': 'observed' });
   });
 
   it('reports a throttled close as TransientAwsError, before writing the history or releasing', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkScaleOut } from '../../../lambdas/scale-out-asg/scale-out-guard.js';
-import type { AutoScalingGroupState, ScaleOutParams } from '../../../lambdas/shared/workflow.js';
+import type { ScaleOutParams } from '../../../lambdas/scale-out-asg/scale-out-guard.js';
+import type { AutoScalingGroupState } from '../../../lambdas/shared/workflow.js';
 import { testIncident, testScope } from '../../support/fixtures.js';
 
 const web = testScope().resources[0]!; // maxStep 2, no maxCapacity

@@ -59,18 +59,24 @@ beforeEach(() => {
   });
 });
 
-function scaleOutDecision(fromCapacity = 4, targetCapacity = 6, autoScalingGroupName = 'web'): Decision {
+/** A scale-out plan and the capacity it was made from (what BuildContext read, passed by the ASL as plannedFrom). */
+function scaleOutDecision(fromCapacity = 4, targetCapacity = 6, autoScalingGroupName = 'web'): Decision & { plannedFrom: number } {
   return {
     source: 'runbook',
     runbookId: 'asg-cpu-high-scale-out',
     action: 'scaleOutAsg',
     rationale: `scaling out ${fromCapacity} → ${targetCapacity}`,
-    params: { autoScalingGroupName, fromCapacity, targetCapacity },
+    params: { autoScalingGroupName, targetCapacity },
+    target: `autoscaling-group/${autoScalingGroupName}`,
+    confidence: 0.8,
+    evidence: [],
+    plannedFrom: fromCapacity,
   };
 }
 
-function event(decision: Decision = scaleOutDecision(), overrides: Record<string, unknown> = {}) {
-  return { incident: testIncident(), attempt: 1, decision, executionId: EXECUTION_ARN, ...overrides };
+function event(decision: Decision & { plannedFrom?: number } = scaleOutDecision(), overrides: Record<string, unknown> = {}) {
+  const { plannedFrom = 4, ...plan } = decision;
+  return { incident: testIncident(), attempt: 1, decision: plan, plannedFrom, executionId: EXECUTION_ARN, ...overrides };
 }
 
 function expectNothingChanged(): void {
@@ -98,7 +104,7 @@ describe('scale-out-asg handler', () => {
       action: 'scaleOutAsg',
       attempt: 1,
       executionId: EXECUTION_ARN,
-      params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+      params: { autoScalingGroupName: 'web', targetCapacity: 6 },
       before: { name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, inServiceInstances: 4 },
     });
 
@@ -161,7 +167,7 @@ describe('scale-out-asg handler', () => {
         incidentId: 'inc-0123456789abcdef0123',
         attempt: 1,
         action: 'scaleOutAsg',
-        params: { autoScalingGroupName: 'web', fromCapacity: 4, targetCapacity: 6 },
+        params: { autoScalingGroupName: 'web', targetCapacity: 6 },
         before: { name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, inServiceInstances: 4 },
         startedAt: '2026-11-27T10:00:10.000Z',
       },
@@ -276,6 +282,9 @@ describe('scale-out-asg handler', () => {
         action: 'escalateOnly',
         rationale: 'at the ceiling',
         params: { reason: 'at the ceiling' },
+        target: 'none',
+        confidence: 1,
+        evidence: [],
       };
 
       // Act
@@ -292,7 +301,7 @@ describe('scale-out-asg handler', () => {
       ['attempt 0', { attempt: 0 }, /attempt: /],
       ['no decision', { decision: undefined }, /decision: /],
       ['an unknown action', { decision: { ...scaleOutDecision(), action: 'terminateInstances' } }, /decision\.action: /],
-      ['a target of zero', { decision: scaleOutDecision(4, 0) }, /decision\.params\.targetCapacity: /],
+      ['a target of zero', { decision: scaleOutDecision(4, 0) }, /targetCapacity: /],
     ])('refuses input with %s as MalformedEventError without calling AWS', async (_title, overrides, field) => {
       // Act
       const error = await rejectionOf(invoke(handler, event(scaleOutDecision(), overrides)));
