@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { parseCidr } from '../lambdas/check-policy/addresses.js';
 import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js';
 import { ScopeSchema, type Mode, type Scope } from '../lambdas/shared/scope.js';
 import { AUTO_SCALING_GROUP_DEFAULTS, LEASE_MARGIN, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
@@ -30,6 +31,7 @@ const PROP_NAMES: Record<string, string> = {
   leaseSeconds: 'leaseDuration (in seconds)',
   cooldownSeconds: 'cooldown (in seconds)',
   verifyAfterSeconds: 'verifyAfter (in seconds)',
+  approvalTimeoutSeconds: 'approvalTimeout (in seconds)',
 };
 
 /**
@@ -145,6 +147,10 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
       }
     }
   }
+
+  (input.guardrails?.protectedCidrs ?? []).forEach((cidr, index) => {
+    if (parseCidr(cidr) === undefined) problems.push(`guardrails.protectedCidrs[${index}]: "${cidr}" is not a CIDR (e.g. 203.0.113.0/24)`);
+  });
 
   if (problems.length > 0) {
     throw new InvalidResourceScopeError(problems);

@@ -44,7 +44,7 @@ export const SelfHealingConfigSchema = z
         /** Bedrock model or inference profile id; null turns the model off. */
         modelId: z.string().min(1).nullable().optional(),
         minConfidence: z.number().min(0).max(1).optional(),
-        timeoutSeconds: z.number().int().min(1).max(45).optional(),
+        timeoutSeconds: z.number().int().min(1).max(40).optional(),
       })
       .strict()
       .optional(),

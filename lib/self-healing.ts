@@ -14,10 +14,11 @@ import { AUTO_SCALING_GROUP_DEFAULTS, type AutoScalingGroupTarget } from './auto
 import { NotificationTopic } from './notification-topic.js';
 import { RemediationFunction } from './remediation-function.js';
 import { RemediationWorkflow } from './remediation-workflow.js';
-import { buildResourceScope } from './resource-scope.js';
+import { DecisionSettingsSchema } from '../lambdas/decide/decision-settings.js';
+import { buildResourceScope, InvalidResourceScopeError } from './resource-scope.js';
 import { StateTable } from './state-table.js';
 import { WORKFLOW_FUNCTIONS, type WorkflowFunctionId } from './workflow-functions.js';
-import { WORKFLOW_STEPS, type WorkflowResources } from './workflow-steps.js';
+import { type DecisionConfig, WORKFLOW_STEPS, type WorkflowResources } from './workflow-steps.js';
 
 /**
  * Lambda caps all of a function's environment variables at 4 KB together;
@@ -203,13 +204,7 @@ export class SelfHealing extends Construct {
       autoScalingGroupNames: props.autoScalingGroups.map((group) => group.autoScalingGroupName),
       logGroupNames: [...new Set(this.resourceScope.resources.flatMap((resource) => resource.logGroupNames))],
       runbooksJson: runbooksJson(props.runbookDirectory ?? DEFAULT_RUNBOOK_DIRECTORY),
-      decision: {
-        modelId: props.decision?.modelId === null ? undefined : (props.decision?.modelId ?? DEFAULT_MODEL_ID),
-        maxTokens: props.decision?.maxTokens ?? 1_024,
-        timeout: props.decision?.timeout ?? Duration.seconds(20),
-        minConfidence: props.decision?.minConfidence ?? 0.6,
-        maxPromptChars: props.decision?.maxPromptChars ?? 16_000,
-      },
+      decision: validateDecision(props.decision),
     };
     this.workflowFunctions = Object.fromEntries(
       WORKFLOW_FUNCTIONS.map(({ id: functionId, directory }) => {
@@ -259,4 +254,29 @@ export class SelfHealing extends Construct {
     this.intakeFunction = intake.function;
     this.deadLetterQueue = intake.deadLetterQueue;
   }
+}
+
+/**
+ * The decision settings with their defaults, checked at synth with the same
+ * schema the Decide function applies at start-up; the model's timeout must
+ * leave the function time to fall back to the runbooks.
+ */
+function validateDecision(props: DecisionProps | undefined): DecisionConfig {
+  const config: DecisionConfig = {
+    modelId: props?.modelId === null ? undefined : (props?.modelId ?? DEFAULT_MODEL_ID),
+    maxTokens: props?.maxTokens ?? 1_024,
+    timeout: props?.timeout ?? Duration.seconds(20),
+    minConfidence: props?.minConfidence ?? 0.6,
+    maxPromptChars: props?.maxPromptChars ?? 16_000,
+  };
+  const problems: string[] = [];
+  if (config.modelId !== undefined && config.modelId.trim() === '') problems.push('decision.modelId: must not be empty; use null to turn the model off');
+  const parsed = DecisionSettingsSchema.safeParse({ ...config, timeoutMs: config.timeout.toMilliseconds() });
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `decision.${issue.path.join('.')}: ${issue.message}`));
+  const functionSeconds = WORKFLOW_STEPS.Decide.timeout.toSeconds();
+  if (config.timeout.toSeconds() > functionSeconds - 10) {
+    problems.push(`decision.timeout: must be at most ${functionSeconds - 10}s, so Decide can fall back to the runbooks before its own ${functionSeconds}s timeout`);
+  }
+  if (problems.length > 0) throw new InvalidResourceScopeError(problems);
+  return config;
 }

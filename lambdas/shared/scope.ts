@@ -51,7 +51,8 @@ export const AutoScalingGroupScopeSchema = z.object({
   /** Metrics read into the context next to the alarm's own. */
   relatedMetrics: z.array(MetricRefSchema).max(10).default([]),
   /** How long a plan waits for a human's approval before it escalates. */
-  approvalTimeoutSeconds: z.number().int().min(60).max(86_400).default(3_600),
+  /** At most 12 hours, so the wait always ends inside the workflow's 24-hour timeout with room to escalate. */
+  approvalTimeoutSeconds: z.number().int().min(60).max(43_200).default(3_600),
 });
 export type AutoScalingGroupScope = z.infer<typeof AutoScalingGroupScopeSchema>;
 
@@ -74,7 +75,7 @@ export const ScopeSchema = z
         /** Addresses that may never be blocked: office ranges, health checkers, the VPC itself. */
         protectedCidrs: z.array(z.string().min(3).max(64)).default([]),
         /** Kubernetes namespaces actions may touch; empty allows none. */
-        allowedNamespaces: z.array(z.string().min(1).max(63)).default([]),
+        allowedNamespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name')).default([]),
       })
       .default({ protectedCidrs: [], allowedNamespaces: [] }),
   })

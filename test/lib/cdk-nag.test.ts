@@ -1,13 +1,15 @@
 import type { PolicyViolation } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { acknowledgementsIn, synthesizeTestStack, type SynthesizedStack } from './test-app.js';
-
-let synthesized: SynthesizedStack;
-
-beforeAll(() => {
-  synthesized = synthesizeTestStack();
-});
+import type { SelfHealingConfig } from '../../lib/self-healing-config.js';
+import {
+  acknowledgementsIn,
+  FOUNDATION_MODEL_CONFIG,
+  RUNBOOKS_ONLY_CONFIG,
+  synthesizeTestStack,
+  TEST_CONFIG,
+  type SynthesizedStack,
+} from './test-app.js';
 
 function describeViolations(violations: PolicyViolation[]): string {
   return violations
@@ -15,7 +17,23 @@ function describeViolations(violations: PolicyViolation[]): string {
     .join('\n');
 }
 
-describe('cdk-nag', () => {
+/**
+ * Acknowledgements depend on the config (the Bedrock region wildcard only for an
+ * inference profile, log-group ARNs only when groups declare log groups), so the
+ * checks run for each shape: every feature on, the model and log reads off, and
+ * an in-region foundation model.
+ */
+describe.each<[string, SelfHealingConfig]>([
+  ['TEST_CONFIG (inference profile, log groups, autonomy, guardrails)', TEST_CONFIG],
+  ['RUNBOOKS_ONLY_CONFIG (model off, no log groups)', RUNBOOKS_ONLY_CONFIG],
+  ['FOUNDATION_MODEL_CONFIG (in-region foundation model)', FOUNDATION_MODEL_CONFIG],
+])('cdk-nag with %s', (_name, config) => {
+  let synthesized: SynthesizedStack;
+
+  beforeAll(() => {
+    synthesized = synthesizeTestStack(config);
+  });
+
   it.each([
     ['AwsSolutions', () => new AwsSolutionsChecks(synthesized.app)],
     ['Serverless', () => new ServerlessChecks(synthesized.app)],
@@ -63,5 +81,18 @@ describe('cdk-nag', () => {
       ({ id, path }) => !findings.some((finding) => finding.ruleName === id && (finding.path === path || finding.path.startsWith(`${path}/`))),
     );
     expect(stale).toEqual([]);
+  });
+
+  it('acknowledges the Bedrock region wildcard exactly when the model is an inference profile', () => {
+    const bedrock = acknowledgementsIn(synthesized.app).filter(({ id }) => id.includes(':bedrock:'));
+    const modelId = config.decision?.modelId === undefined ? 'global.anthropic.claude-sonnet-4-6' : config.decision.modelId;
+    if (modelId !== null && /^(global|us|eu|apac|jp|au|ca|us-gov)\./.test(modelId)) {
+      expect(bedrock.map(({ id }) => id)).toEqual([
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${modelId.slice(modelId.indexOf('.') + 1)}]`,
+      ]);
+      expect(bedrock[0]!.path).toBe(`${synthesized.stack.node.path}/SelfHealing/DecideRole/DefaultPolicy`);
+    } else {
+      expect(bedrock).toEqual([]);
+    }
   });
 });

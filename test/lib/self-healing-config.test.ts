@@ -31,4 +31,39 @@ describe('parseSelfHealingConfig', () => {
     expect(() => parseSelfHealingConfig({ ...valid, notificationEmail: 'not-an-email' })).toThrow(/notificationEmail/);
     expect(() => parseSelfHealingConfig('{not json')).toThrow(/not valid JSON/);
   });
+
+  it('accepts autonomy, guardrails, decision and the per-group fields, filling metric defaults', () => {
+    const full = {
+      ...valid,
+      autonomy: { blockIpInWaf: 'recommend' },
+      guardrails: { protectedCidrs: ['203.0.113.0/24'], allowedNamespaces: ['web'] },
+      decision: { modelId: null, minConfidence: 0.7, timeoutSeconds: 30 },
+      autoScalingGroups: [
+        {
+          ...valid.autoScalingGroups[0],
+          autonomy: { scaleOutAsg: 'approve' },
+          dependencies: ['waf-ip-set/REGIONAL/web-blocklist'],
+          logGroupNames: ['/ecs/web'],
+          relatedMetrics: [{ namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime' }],
+          approvalTimeoutMinutes: 30,
+        },
+      ],
+    };
+    const parsed = parseSelfHealingConfig(full);
+    expect(parsed.decision).toEqual({ modelId: null, minConfidence: 0.7, timeoutSeconds: 30 });
+    expect(parsed.autoScalingGroups[0]!.relatedMetrics).toEqual([
+      { namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: {}, stat: 'Average' },
+    ]);
+  });
+
+  it('rejects an unknown action or autonomy level, unknown guardrail keys and a model timeout Decide cannot outlast', () => {
+    expect(() => parseSelfHealingConfig({ ...valid, autonomy: { scaleOutAsgg: 'auto' } })).toThrow(/scaleOutAsgg[\s\S]*autonomy|autonomy[\s\S]*scaleOutAsgg/);
+    expect(() =>
+      parseSelfHealingConfig({ ...valid, autoScalingGroups: [{ ...valid.autoScalingGroups[0], autonomy: { scaleOutAsg: 'always' } }] }),
+    ).toThrow(/autoScalingGroups\[0\]\.autonomy\.scaleOutAsg/);
+    expect(() => parseSelfHealingConfig({ ...valid, guardrails: { protectedCidr: ['10.0.0.0/8'] } })).toThrow(/protectedCidr/);
+    // Decide times out after 50 s; the model must give up early enough for the runbooks to decide.
+    expect(() => parseSelfHealingConfig({ ...valid, decision: { timeoutSeconds: 41 } })).toThrow(/decision\.timeoutSeconds/);
+    expect(() => parseSelfHealingConfig({ ...valid, decision: { modelId: '' } })).toThrow(/decision\.modelId/);
+  });
 });

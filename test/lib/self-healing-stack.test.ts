@@ -2,16 +2,23 @@ import { readFileSync } from 'node:fs';
 import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ScopeSchema } from '../../lambdas/shared/scope.js';
+import { AutoScalingGroupScopeSchema, ScopeSchema } from '../../lambdas/shared/scope.js';
+import { DEFAULT_MODEL_ID } from '../../lib/self-healing.js';
 import { REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../../lib/workflow-functions.js';
-import { synthesizeTestStack, type SynthesizedStack } from './test-app.js';
+import { RUNBOOKS_ONLY_CONFIG, synthesizeTestStack, type SynthesizedStack } from './test-app.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+type Statement = { Action: string | string[]; Resource: unknown; Effect?: string };
+type Construct = { node: { defaultChild?: unknown } };
 
 interface AslState {
   Type: string;
   Resource?: string;
+  Parameters?: Record<string, unknown>;
   TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
 }
 
 const asl = JSON.parse(readFileSync(REMEDIATE_INCIDENT_ASL, 'utf8')) as { States: Record<string, AslState> };
@@ -26,8 +33,8 @@ beforeAll(() => {
   resolve = (value) => stack.resolve(value);
 });
 
-function resourcesOfType(type: string): Record<string, Resource> {
-  return synthesized.template.findResources(type) as Record<string, Resource>;
+function resourcesOfType(type: string, from: SynthesizedStack = synthesized): Record<string, Resource> {
+  return from.template.findResources(type) as Record<string, Resource>;
 }
 
 function onlyResourceOfType(type: string): Resource {
@@ -36,18 +43,57 @@ function onlyResourceOfType(type: string): Resource {
   return found[0]!;
 }
 
+const logicalIdOf = (construct: Construct, from: SynthesizedStack = synthesized) =>
+  from.stack.getLogicalId(construct.node.defaultChild as never);
+
 /** The function resource behind a construct, by logical id. */
-function functionResource(fn: { node: { defaultChild?: unknown } }): Resource {
-  const logicalId = stack.getLogicalId(fn.node.defaultChild as never);
-  return synthesized.template.toJSON().Resources[logicalId] as Resource;
+function functionResource(fn: Construct, from: SynthesizedStack = synthesized): Resource {
+  return from.template.toJSON().Resources[logicalIdOf(fn, from)] as Resource;
 }
 
-function statementsOf(policies: Record<string, Resource>): { Action: string | string[]; Resource: unknown }[] {
+function statementsOf(policies: Record<string, Resource>): Statement[] {
   return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 
-const actionsOf = (statement: { Action: string | string[] }) =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+/** Every statement of every policy attached to a function's role. */
+function statementsOfRole(fn: { role: Construct }, from: SynthesizedStack = synthesized): Statement[] {
+  const roleId = logicalIdOf(fn.role, from);
+  return statementsOf(
+    Object.fromEntries(
+      Object.entries(resourcesOfType('AWS::IAM::Policy', from)).filter(([, policy]) =>
+        (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId),
+      ),
+    ),
+  );
+}
+
+/** The policies (by logical id) that hold a statement granting `action`. */
+function policiesGranting(action: string, from: SynthesizedStack = synthesized): Resource[] {
+  return Object.values(resourcesOfType('AWS::IAM::Policy', from)).filter((policy) =>
+    (policy.Properties.PolicyDocument.Statement as Statement[]).some((statement) => actionsOf(statement).includes(action)),
+  );
+}
+
+const actionsOf = (statement: Statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+
+/** An ARN as text, pseudo parameters written `<AWS::Region>` as cdk-nag writes them. */
+function arnText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join === undefined) throw new Error(`not an ARN: ${JSON.stringify(value)}`);
+  return join[1]
+    .map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`))
+    .join(join[0]);
+}
+
+const variablesOf = (fn: Construct, from: SynthesizedStack = synthesized): Record<string, unknown> =>
+  functionResource(fn, from).Properties.Environment.Variables;
+
+/** The placeholder of the function a Task state calls: in `Resource`, or in `Parameters.FunctionName` for the lambda:invoke integrations. */
+function calledFunctionKey(state: AslState): string | undefined {
+  const placeholder = (value: unknown) => (typeof value === 'string' ? value.match(/^\$\{(\w+)\}$/)?.[1] : undefined);
+  return placeholder(state.Resource) ?? placeholder(state.Parameters?.FunctionName);
+}
 
 describe('remediation state machine', () => {
   it('is a STANDARD state machine with X-Ray tracing and ALL-level logging with execution data', () => {
@@ -64,7 +110,24 @@ describe('remediation state machine', () => {
 
   it('is defined by the ASL file', () => {
     const definition = onlyResourceOfType('AWS::StepFunctions::StateMachine').Properties.DefinitionString as string;
-    for (const state of ['BuildContext', 'Decide', 'AcquireLease', 'ScaleOutAsg', 'VerifyRecovery', 'IsHealthy', 'EscalateIncident']) {
+    for (const state of [
+      'BuildContext',
+      'Decide',
+      'CheckPolicy',
+      'IsPlanAllowed',
+      'IsObserveOnly',
+      'IsRecommendOnly',
+      'NeedsApproval',
+      'RequestApproval',
+      'AcquireLease',
+      'ScaleOutAsg',
+      'VerifyRecovery',
+      'IsHealthy',
+      'RecordObservation',
+      'RecommendPlan',
+      'PlanRecommended',
+      'EscalateIncident',
+    ]) {
       expect(definition).toContain(`"${state}"`);
     }
     expect(JSON.parse(definition)).toEqual(asl);
@@ -182,9 +245,17 @@ describe('notifications', () => {
 
 describe('functions', () => {
   it('all run Node.js 24 on arm64 with tracing, explicit memory and their own log group', () => {
-    const functions = Object.values(resourcesOfType('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(WORKFLOW_FUNCTIONS.length + 1);
-    for (const fn of functions) {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    // The workflow's functions, the intake function and the approval callback; nothing else.
+    const { selfHealing } = synthesized.stack;
+    const expectedIds = [
+      ...WORKFLOW_FUNCTIONS.map(({ id }) => logicalIdOf(selfHealing.workflowFunctions[id])),
+      logicalIdOf(selfHealing.intakeFunction as never),
+      logicalIdOf(selfHealing.approvals.callbackFunction),
+    ];
+    expect(expectedIds).toHaveLength(11);
+    expect(Object.keys(functions).sort()).toEqual(expectedIds.sort());
+    for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
@@ -201,38 +272,83 @@ describe('functions', () => {
 
   it('time out before every ASL state that calls them', () => {
     const stateTimeouts = new Map<string, number>();
-    for (const state of Object.values(asl.States)) {
-      const key = state.Resource?.match(/^\$\{(\w+)\}$/)?.[1];
-      if (key !== undefined) {
-        expect(state.TimeoutSeconds, `a state calling ${key} has no TimeoutSeconds`).toBeDefined();
-        stateTimeouts.set(key, Math.min(stateTimeouts.get(key) ?? Infinity, state.TimeoutSeconds!));
+    const waitingStates = new Map<string, AslState>();
+    for (const [name, state] of Object.entries(asl.States)) {
+      const key = calledFunctionKey(state);
+      if (key === undefined) continue;
+      if (state.TimeoutSeconds !== undefined) {
+        stateTimeouts.set(key, Math.min(stateTimeouts.get(key) ?? Infinity, state.TimeoutSeconds));
+      } else {
+        // Only a callback task may time out by path: its timeout is how long a human may take.
+        expect(state.Resource, `${name} calls ${key} with neither TimeoutSeconds nor a callback`).toBe(
+          'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        );
+        expect(state.TimeoutSecondsPath, `${name} calls ${key} without a timeout`).toBeDefined();
+        waitingStates.set(key, state);
       }
     }
+
     for (const { id, substitutionKey } of WORKFLOW_FUNCTIONS) {
       const timeout = functionResource(synthesized.stack.selfHealing.workflowFunctions[id]).Properties.Timeout as number;
-      expect(timeout, id).toBeLessThan(stateTimeouts.get(substitutionKey)!);
+      expect(stateTimeouts.has(substitutionKey) || waitingStates.has(substitutionKey), `no state calls ${id}`).toBe(true);
+      if (stateTimeouts.has(substitutionKey)) expect(timeout, id).toBeLessThan(stateTimeouts.get(substitutionKey)!);
+      if (waitingStates.has(substitutionKey)) expect(timeout, id).toBeLessThan(30);
     }
+
+    expect([...waitingStates.keys()]).toEqual(['RequestApprovalFunctionArn']);
+    const requestApproval = asl.States.RequestApproval!;
+    expect(waitingStates.get('RequestApprovalFunctionArn')).toBe(requestApproval);
+    // The path names the scope's approval timeout, whose shortest allowed value outlasts the function.
+    expect(requestApproval.TimeoutSecondsPath).toBe('$.context.limits.approvalTimeoutSeconds');
+    const shortestApproval = AutoScalingGroupScopeSchema.shape.approvalTimeoutSeconds.unwrap().minValue!;
+    expect(functionResource(synthesized.stack.selfHealing.workflowFunctions.RequestApproval).Properties.Timeout).toBeLessThan(shortestApproval);
+    // Lambda errors are retried; a rejection, the timeout or any other failure escalates.
+    expect(requestApproval.Retry?.length).toBeGreaterThan(0);
+    expect(requestApproval.Retry!.flatMap((retry) => retry.ErrorEquals)).toEqual(
+      expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
+    );
+    const caught = new Map(requestApproval.Catch!.flatMap((c) => c.ErrorEquals.map((error) => [error, c.Next] as const)));
+    expect(caught.get('ApprovalRejected')).toBe('EscalateIncident');
+    expect(caught.get('States.Timeout')).toBe('EscalateIncident');
+    expect(caught.get('States.ALL')).toBe('EscalateIncident');
   });
 
   it('get exactly the environment variables their handlers read', () => {
     const shared = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
     const expected: Record<string, string[]> = {
       BuildContext: ['TABLE_NAME', 'RESOURCE_SCOPE'],
-      Decide: ['RESOURCE_SCOPE'],
+      // RUNBOOKS_JSON is embedded in the bundle (esbuild `define`), not passed as a variable.
+      Decide: ['BEDROCK_MODEL_ID', 'BEDROCK_MAX_TOKENS', 'BEDROCK_TIMEOUT_MS', 'DECISION_MIN_CONFIDENCE', 'DECISION_MAX_PROMPT_CHARS'],
+      CheckPolicy: ['RESOURCE_SCOPE'],
+      RequestApproval: ['TABLE_NAME', 'TOPIC_ARN', 'APPROVAL_KEY_ID', 'APPROVAL_URL'],
       AcquireLease: ['TABLE_NAME'],
       ScaleOutAsg: ['TABLE_NAME', 'RESOURCE_SCOPE'],
       VerifyRecovery: [],
       RecordOutcome: ['TABLE_NAME'],
       EscalateIncident: ['TABLE_NAME', 'TOPIC_ARN'],
     };
-    const variablesOf = (fn: { node: { defaultChild?: unknown } }) =>
-      Object.keys(functionResource(fn).Properties.Environment.Variables).sort();
+    expect(Object.keys(expected).sort()).toEqual(WORKFLOW_FUNCTIONS.map(({ id }) => id).sort());
+    const names = (fn: Construct) => Object.keys(variablesOf(fn)).sort();
     for (const { id } of WORKFLOW_FUNCTIONS) {
-      expect(variablesOf(synthesized.stack.selfHealing.workflowFunctions[id]), id).toEqual([...shared, ...expected[id]!].sort());
+      expect(names(synthesized.stack.selfHealing.workflowFunctions[id]), id).toEqual([...shared, ...expected[id]!].sort());
     }
-    expect(variablesOf(synthesized.stack.selfHealing.intakeFunction as never)).toEqual(
+    expect(names(synthesized.stack.selfHealing.intakeFunction as never)).toEqual(
       [...shared, 'TABLE_NAME', 'STATE_MACHINE_ARN', 'RESOURCE_SCOPE'].sort(),
     );
+    expect(names(synthesized.stack.selfHealing.approvals.callbackFunction)).toEqual([...shared, 'TABLE_NAME', 'APPROVAL_KEY_ID'].sort());
+  });
+
+  it('give Decide the default model and decision limits, with the model timing out well before the function', () => {
+    const decide = synthesized.stack.selfHealing.workflowFunctions.Decide;
+    expect(variablesOf(decide)).toMatchObject({
+      BEDROCK_MODEL_ID: DEFAULT_MODEL_ID,
+      BEDROCK_MAX_TOKENS: '1024',
+      BEDROCK_TIMEOUT_MS: '20000',
+      DECISION_MIN_CONFIDENCE: '0.6',
+      DECISION_MAX_PROMPT_CHARS: '16000',
+    });
+    expect(DEFAULT_MODEL_ID).toBe('global.anthropic.claude-sonnet-4-6');
+    expect(Number(variablesOf(decide).BEDROCK_TIMEOUT_MS)).toBeLessThan(functionResource(decide).Properties.Timeout * 1_000);
   });
 });
 
@@ -241,11 +357,15 @@ describe('RESOURCE_SCOPE', () => {
     const scopes = Object.values(resourcesOfType('AWS::Lambda::Function'))
       .map((fn) => fn.Properties.Environment.Variables.RESOURCE_SCOPE)
       .filter((value): value is string => value !== undefined);
+    // Intake, BuildContext, CheckPolicy and ScaleOutAsg: the functions that call parseScope.
     expect(scopes).toHaveLength(4);
     expect(new Set(scopes).size).toBe(1);
+    const { workflowFunctions } = synthesized.stack.selfHealing;
+    for (const fn of [workflowFunctions.BuildContext, workflowFunctions.CheckPolicy, workflowFunctions.ScaleOutAsg]) {
+      expect(variablesOf(fn).RESOURCE_SCOPE).toBe(scopes[0]);
+    }
 
-    const scope = ScopeSchema.parse(JSON.parse(scopes[0]!));
-    expect(scope).toEqual({
+    const expected = {
       mode: 'auto',
       resources: [
         {
@@ -258,6 +378,13 @@ describe('RESOURCE_SCOPE', () => {
           leaseSeconds: 45 * 60,
           cooldownSeconds: 20 * 60,
           verifyAfterSeconds: 240,
+          autonomy: { scaleOutAsg: 'approve' },
+          dependencies: ['waf-ip-set/REGIONAL/web-blocklist'],
+          logGroupNames: ['/ecs/web', '/ecs/web-proxy'],
+          relatedMetrics: [
+            { namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: { LoadBalancer: 'app/web/0123456789abcdef' }, stat: 'p99' },
+          ],
+          approvalTimeoutSeconds: 30 * 60,
         },
         {
           kind: 'autoscaling-group',
@@ -268,9 +395,21 @@ describe('RESOURCE_SCOPE', () => {
           leaseSeconds: 30 * 60,
           cooldownSeconds: 15 * 60,
           verifyAfterSeconds: 300,
+          autonomy: {},
+          dependencies: [],
+          logGroupNames: [],
+          relatedMetrics: [],
+          approvalTimeoutSeconds: 3_600,
         },
       ],
-    });
+      autonomy: { blockIpInWaf: 'recommend' },
+      guardrails: { protectedCidrs: ['203.0.113.0/24', '2001:db8::/32'], allowedNamespaces: ['web'] },
+    };
+    // Serialised with every default filled in, so the functions never depend on ScopeSchema's defaults…
+    expect(JSON.parse(scopes[0]!)).toEqual(expected);
+    // …and it is what the functions will parse.
+    const scope = ScopeSchema.parse(JSON.parse(scopes[0]!));
+    expect(scope).toEqual(expected);
     expect(synthesized.stack.selfHealing.resourceScope).toEqual(scope);
   });
 });
@@ -287,21 +426,33 @@ describe('least privilege', () => {
     const groupNames = resources.map((resource) => JSON.stringify(resource).match(/:autoScalingGroup:\*:autoScalingGroupName\/([\w-]+)"/)?.[1]);
     expect(groupNames.sort()).toEqual(['api', 'web']);
 
-    const scaleOutRoleId = stack.getLogicalId(synthesized.stack.selfHealing.workflowFunctions.ScaleOutAsg.role.node.defaultChild as never);
-    const owner = Object.values(resourcesOfType('AWS::IAM::Policy')).find((policy) =>
-      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((s) => actionsOf(s).includes('autoscaling:SetDesiredCapacity')),
-    );
-    expect(owner!.Properties.Roles).toEqual([{ Ref: scaleOutRoleId }]);
+    const scaleOutRoleId = logicalIdOf(synthesized.stack.selfHealing.workflowFunctions.ScaleOutAsg.role);
+    const owners = policiesGranting('autoscaling:SetDesiredCapacity');
+    expect(owners).toHaveLength(1);
+    expect(owners[0]!.Properties.Roles).toEqual([{ Ref: scaleOutRoleId }]);
   });
 
   it('grants "*" only to actions that support no resource-level permissions', () => {
-    const unscopable = /^(xray:|autoscaling:Describe|logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups)/;
+    const unscopable =
+      /^(xray:|autoscaling:Describe|logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|cloudwatch:GetMetricData$|cloudtrail:LookupEvents$)/;
     for (const statement of allStatements()) {
       if ([statement.Resource].flat().includes('*')) {
         for (const action of actionsOf(statement)) expect(action).toMatch(unscopable);
       }
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*$/);
     }
+  });
+
+  it('keeps the unscoped context reads in a policy of their own, on the BuildContext role only', () => {
+    const buildContext = synthesized.stack.selfHealing.workflowFunctions.BuildContext;
+    const reads = ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities', 'cloudwatch:GetMetricData', 'cloudtrail:LookupEvents'];
+    const owners = policiesGranting('cloudtrail:LookupEvents');
+    expect(owners).toHaveLength(1);
+    expect(owners[0]!.Properties.Roles).toEqual([{ Ref: logicalIdOf(buildContext.role) }]);
+    expect(owners[0]!.Properties.PolicyDocument.Statement).toEqual([{ Action: expect.any(Array), Effect: 'Allow', Resource: '*' }]);
+    expect([...owners[0]!.Properties.PolicyDocument.Statement[0].Action].sort()).toEqual(reads.sort());
+    expect(policiesGranting('cloudwatch:GetMetricData')).toEqual(owners);
+    expect(policiesGranting('autoscaling:DescribeScalingActivities')).toEqual(owners);
   });
 
   it('scopes alarm reads to the registered alarms', () => {
@@ -311,5 +462,133 @@ describe('least privilege', () => {
     for (const statement of reads) {
       expect([statement.Resource].flat().map((resource) => resolve(resource)).sort()).toEqual(expected.sort());
     }
+    const { BuildContext, VerifyRecovery } = synthesized.stack.selfHealing.workflowFunctions;
+    const alarmReadsOf = (fn: typeof BuildContext) =>
+      statementsOfRole(fn)
+        .filter((statement) => actionsOf(statement).some((a) => a.startsWith('cloudwatch:Describe')))
+        .map((statement) => actionsOf(statement).sort());
+    expect(alarmReadsOf(BuildContext)).toEqual([['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms']]);
+    expect(alarmReadsOf(VerifyRecovery)).toEqual([['cloudwatch:DescribeAlarms']]);
+  });
+
+  it('scopes FilterLogEvents to the declared log groups, in the BuildContext role only', () => {
+    const grants = allStatements().filter((statement) => actionsOf(statement).some((a) => a.startsWith('logs:FilterLogEvents')));
+    expect(grants).toHaveLength(1);
+    expect(actionsOf(grants[0]!)).toEqual(['logs:FilterLogEvents']);
+    expect([grants[0]!.Resource].flat().map(arnText).sort()).toEqual(
+      ['/ecs/web', '/ecs/web-proxy'].map((name) => `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${name}:*`).sort(),
+    );
+    const owners = policiesGranting('logs:FilterLogEvents');
+    expect(owners).toHaveLength(1);
+    expect(owners[0]!.Properties.Roles).toEqual([{ Ref: logicalIdOf(synthesized.stack.selfHealing.workflowFunctions.BuildContext.role) }]);
+  });
+});
+
+describe('Bedrock', () => {
+  it('lets Decide, and only Decide, invoke exactly the default model through its inference profile', () => {
+    const grants = allBedrockStatements(synthesized);
+    expect(grants).toHaveLength(1);
+    expect(actionsOf(grants[0]!)).toEqual(['bedrock:InvokeModel']);
+    expect([grants[0]!.Resource].flat().map(arnText)).toEqual([
+      'arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/global.anthropic.claude-sonnet-4-6',
+      // The profile routes to the model in any region of its geography; the model id stays pinned.
+      'arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-6',
+      'arn:<AWS::Partition>:bedrock:::foundation-model/anthropic.claude-sonnet-4-6',
+    ]);
+    const owners = policiesGranting('bedrock:InvokeModel');
+    expect(owners).toHaveLength(1);
+    expect(owners[0]!.Properties.Roles).toEqual([{ Ref: logicalIdOf(synthesized.stack.selfHealing.workflowFunctions.Decide.role) }]);
+  });
+});
+
+function allBedrockStatements(from: SynthesizedStack): Statement[] {
+  return statementsOf(resourcesOfType('AWS::IAM::Policy', from)).filter((statement) =>
+    actionsOf(statement).some((action) => action.startsWith('bedrock:')),
+  );
+}
+
+describe('with the model off in the config', () => {
+  let runbooksOnly: SynthesizedStack;
+  beforeAll(() => {
+    runbooksOnly = synthesizeTestStack(RUNBOOKS_ONLY_CONFIG);
+  });
+
+  it('grants no Bedrock permission at all', () => {
+    expect(allBedrockStatements(runbooksOnly)).toEqual([]);
+    expect(JSON.stringify(runbooksOnly.template.toJSON())).not.toContain('bedrock');
+  });
+
+  it('tells Decide there is no model, and passes the configured confidence and timeout', () => {
+    const decide = runbooksOnly.stack.selfHealing.workflowFunctions.Decide;
+    expect(variablesOf(decide, runbooksOnly)).toMatchObject({
+      BEDROCK_MODEL_ID: '',
+      BEDROCK_MAX_TOKENS: '1024',
+      BEDROCK_TIMEOUT_MS: '40000',
+      DECISION_MIN_CONFIDENCE: '0.75',
+      DECISION_MAX_PROMPT_CHARS: '16000',
+    });
+    // The longest timeout the config allows still leaves Decide time to fall back to the runbooks.
+    expect(40_000).toBeLessThan(functionResource(decide, runbooksOnly).Properties.Timeout * 1_000);
+  });
+
+  it('grants no log reads when no group declares a log group', () => {
+    expect(
+      statementsOf(resourcesOfType('AWS::IAM::Policy', runbooksOnly)).filter((statement) => actionsOf(statement).includes('logs:FilterLogEvents')),
+    ).toEqual([]);
+  });
+
+  it('still carries the default autonomy and guardrails in RESOURCE_SCOPE', () => {
+    const scope = JSON.parse(variablesOf(runbooksOnly.stack.selfHealing.workflowFunctions.CheckPolicy, runbooksOnly).RESOURCE_SCOPE as string);
+    expect(scope).toMatchObject({ mode: 'dry-run', autonomy: {}, guardrails: { protectedCidrs: [], allowedNamespaces: [] } });
+  });
+});
+
+describe('approval gateway', () => {
+  it('exposes the callback through one function URL, without IAM auth (the links carry KMS-verified signatures)', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Url', 1);
+    synthesized.template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: resolve(synthesized.stack.selfHealing.approvals.callbackFunction.functionArn),
+    });
+  });
+
+  it('lets only the callback answer waiting tasks, and only of this state machine', () => {
+    const grants = statementsOf(resourcesOfType('AWS::IAM::Policy')).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('states:SendTask')),
+    );
+    expect(grants).toHaveLength(1);
+    expect(actionsOf(grants[0]!).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+    expect(grants[0]!.Resource).toEqual(resolve(synthesized.stack.selfHealing.stateMachine.stateMachineArn));
+
+    const owners = policiesGranting('states:SendTaskSuccess');
+    expect(owners).toHaveLength(1);
+    expect(owners[0]!.Properties.Roles).toEqual([{ Ref: logicalIdOf(synthesized.stack.selfHealing.approvals.callbackFunction.role) }]);
+  });
+
+  it("points RequestApproval's links at the function URL and lets it sign, and the callback verify, with the HMAC key", () => {
+    const { approvals, workflowFunctions, table, topic } = synthesized.stack.selfHealing;
+    const requestApproval = workflowFunctions.RequestApproval;
+    expect(variablesOf(requestApproval)).toMatchObject({
+      APPROVAL_URL: { 'Fn::GetAtt': [logicalIdOf(approvals.functionUrl), 'FunctionUrl'] },
+      APPROVAL_KEY_ID: resolve(approvals.key.keyArn),
+      TABLE_NAME: resolve(table.tableName),
+      TOPIC_ARN: resolve(topic.topicArn),
+    });
+    synthesized.template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+
+    const macGrants = (action: string) =>
+      policiesGranting(action).map((policy) => ({
+        roles: policy.Properties.Roles,
+        resources: (policy.Properties.PolicyDocument.Statement as Statement[]).filter((s) => actionsOf(s).includes(action)).map((s) => s.Resource),
+      }));
+    expect(macGrants('kms:GenerateMac')).toEqual([{ roles: [{ Ref: logicalIdOf(requestApproval.role) }], resources: [resolve(approvals.key.keyArn)] }]);
+    expect(macGrants('kms:VerifyMac')).toEqual([
+      { roles: [{ Ref: logicalIdOf(approvals.callbackFunction.role) }], resources: [resolve(approvals.key.keyArn)] },
+    ]);
+
+    const grants = statementsOfRole(requestApproval)
+      .filter((statement) => !actionsOf(statement).some((action) => action.startsWith('xray:') || action.startsWith('logs:')))
+      .map((statement) => actionsOf(statement).sort());
+    expect(grants).toEqual([['kms:GenerateMac'], ['dynamodb:PutItem'], ['sns:Publish'], ['kms:Decrypt', 'kms:GenerateDataKey']]);
   });
 });

@@ -26,7 +26,12 @@ export function testStack(): Stack {
   return new Stack(testApp(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
 }
 
-/** Two groups: `web` with explicit limits and two alarms, `api` on defaults; plus an email subscriber. */
+/**
+ * Two groups: `web` with explicit limits, two alarms, its own autonomy, a dependency,
+ * log groups, a related metric and an approval timeout; `api` on defaults. Plus
+ * deployment-wide autonomy and guardrails, and an email subscriber. The decision
+ * settings are left to their defaults (Bedrock with `DEFAULT_MODEL_ID`).
+ */
 export const TEST_CONFIG: SelfHealingConfig = {
   mode: 'auto',
   autoScalingGroups: [
@@ -39,10 +44,36 @@ export const TEST_CONFIG: SelfHealingConfig = {
       cooldownMinutes: 20,
       leaseMinutes: 45,
       verifyAfterSeconds: 240,
+      autonomy: { scaleOutAsg: 'approve' },
+      dependencies: ['waf-ip-set/REGIONAL/web-blocklist'],
+      logGroupNames: ['/ecs/web', '/ecs/web-proxy'],
+      relatedMetrics: [
+        { namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: { LoadBalancer: 'app/web/0123456789abcdef' }, stat: 'p99' },
+      ],
+      approvalTimeoutMinutes: 30,
     },
     { autoScalingGroupName: 'api', alarmNames: ['api-cpu-high'] },
   ],
   notificationEmail: 'oncall@example.com',
+  autonomy: { blockIpInWaf: 'recommend' },
+  guardrails: { protectedCidrs: ['203.0.113.0/24', '2001:db8::/32'], allowedNamespaces: ['web'] },
+};
+
+/**
+ * One group on defaults, in dry-run, with the model off through the config's
+ * `decision.modelId: null` and the longest Bedrock timeout the config allows:
+ * what must disappear (Bedrock, log reads) and what must still be there.
+ */
+export const RUNBOOKS_ONLY_CONFIG: SelfHealingConfig = {
+  mode: 'dry-run',
+  autoScalingGroups: [{ autoScalingGroupName: 'web', alarmNames: ['web-cpu-high'] }],
+  decision: { modelId: null, minConfidence: 0.75, timeoutSeconds: 40 },
+};
+
+/** Like `RUNBOOKS_ONLY_CONFIG`, with an in-region foundation model instead of an inference profile. */
+export const FOUNDATION_MODEL_CONFIG: SelfHealingConfig = {
+  ...RUNBOOKS_ONLY_CONFIG,
+  decision: { modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' },
 };
 
 export interface SynthesizedStack {
@@ -51,11 +82,11 @@ export interface SynthesizedStack {
   readonly template: Template;
 }
 
-/** Builds and synthesizes `SelfHealingStack` from `TEST_CONFIG`, once per test file. */
-export function synthesizeTestStack(): SynthesizedStack {
+/** Builds and synthesizes `SelfHealingStack` from `config` (by default `TEST_CONFIG`); call it once per test file and config. */
+export function synthesizeTestStack(config: SelfHealingConfig = TEST_CONFIG): SynthesizedStack {
   const app = testApp();
   const stack = new SelfHealingStack(app, 'SelfHealing', {
-    config: TEST_CONFIG,
+    config,
     env: { account: '123456789012', region: 'eu-west-1' },
   });
   return { app, stack, template: Template.fromStack(stack) };
