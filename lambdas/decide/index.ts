@@ -1,7 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { bedrockRuntime } from '../shared/clients.js';
-import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
@@ -11,8 +10,13 @@ import { readDecisionSettings } from './decision-settings.js';
 import { decideWithRunbooks } from './runbook-engine.js';
 import { parseRunbooks } from './runbook-schema.js';
 
-// Embedded at bundle time by the construct (esbuild `define`); set by the local runtime and tests.
-const runbooks = parseRunbooks(requireEnv('RUNBOOKS_JSON'));
+// Embedded at bundle time by the construct: esbuild's `define` replaces this literal
+// `process.env.RUNBOOKS_JSON` (a dynamic lookup would not be replaced). Set by the local runtime and tests.
+const embeddedRunbooks = process.env.RUNBOOKS_JSON;
+if (embeddedRunbooks === undefined || embeddedRunbooks === '') {
+  throw new Error('RUNBOOKS_JSON is neither embedded in the bundle nor set in the environment');
+}
+const runbooks = parseRunbooks(embeddedRunbooks);
 const settings = readDecisionSettings(process.env);
 
 export const DecideInputSchema = z.object({
