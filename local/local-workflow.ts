@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { handlerEntry, REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../lib/workflow-functions.js';
+import { localFunctionArn, localLambdaContext } from './lambda-context.js';
 import { newTaskToken } from './simulated-callbacks.js';
 
 type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
@@ -26,10 +27,7 @@ const LIBRARY_TIMEOUT_SECONDS = 2_000_000;
 /** How long a callback task's function may run, as its Lambda timeout would allow. */
 const CALLBACK_FUNCTION_TIMEOUT_MS = 60_000;
 
-/** The ARN the local runtime substitutes for a function's placeholder. */
-export function localFunctionArn(directory: string, region = 'us-east-1', account = '123456789012'): string {
-  return `arn:aws:lambda:${region}:${account}:function:self-healing-${directory}`;
-}
+export { localFunctionArn } from './lambda-context.js';
 
 /**
  * The ASL file with its placeholders replaced, exactly as CloudFormation's
@@ -61,25 +59,6 @@ export function withLocalCallbackTimeouts(definition: StateMachineDefinition): S
     state.Parameters = parameters as typeof state.Parameters;
   }
   return definition;
-}
-
-function lambdaContext(functionName: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const requestId = `local-${Math.random().toString(16).slice(2, 10)}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: localFunctionArn(functionName),
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 /** Serialises a handler's result the way the Lambda service does on its way back to Step Functions. */
@@ -170,7 +149,7 @@ export class LocalWorkflow {
         throughJson(
           override !== undefined
             ? await override(taskInput)
-            : await target!.handler(structuredClone(taskInput), lambdaContext(target!.name, timeoutMs)),
+            : await target!.handler(structuredClone(taskInput), localLambdaContext(target!.name, timeoutMs)),
         );
     }
 
@@ -238,7 +217,7 @@ export class LocalWorkflow {
       const settled = callbacks.waitForTask(token);
       settled.catch(() => undefined); // awaited below, once the function has returned
       try {
-        await target.handler(structuredClone(effectiveInput.Payload), lambdaContext(target.name, CALLBACK_FUNCTION_TIMEOUT_MS));
+        await target.handler(structuredClone(effectiveInput.Payload), localLambdaContext(target.name, CALLBACK_FUNCTION_TIMEOUT_MS));
       } catch (error) {
         callbacks.closeTask(token, `failed in ${target.name}`);
         throw error;

@@ -6,6 +6,8 @@ import { runbooksJson } from '../lib/runbook-files.js';
 import { handlerEntry } from '../lib/workflow-functions.js';
 import { resourceIdOf } from '../lambdas/shared/scope.js';
 import { StateStore } from '../lambdas/shared/state-store.js';
+import { scriptedReplies, startFakeBedrock } from './fake-bedrock.js';
+import { localLambdaContext } from './lambda-context.js';
 import { createStateTable, LOCAL_AWS_ENV, startLocalDynamoDb } from './local-dynamodb.js';
 import { type LocalRun, LocalWorkflow, type LocalWorkflowOptions } from './local-workflow.js';
 import { type Scenario, scopeOf } from './scenario.js';
@@ -58,23 +60,6 @@ export interface RunScenarioOptions extends Pick<LocalWorkflowOptions, 'taskOver
   verbose?: boolean;
 }
 
-function intakeContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'self-healing-intake',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:self-healing-intake',
-    memoryLimitInMB: '256',
-    awsRequestId: `local-${Math.random().toString(16).slice(2, 10)}`,
-    logGroupName: '/aws/lambda/self-healing-intake',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /**
  * Runs one scenario end to end in this process: dynalite for DynamoDB, the
  * simulated world for every other AWS API, the real intake handler for each
@@ -86,6 +71,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const print = options.print ?? (() => undefined);
   const db = await startLocalDynamoDb();
   const world = new SimulatedWorld(scenario.world);
+  // The model, when the scenario scripts one: the real Bedrock client talks to a fake Converse endpoint.
+  const model = scenario.model === undefined ? undefined : await startFakeBedrock(scriptedReplies(...scenario.model.replies));
   try {
     await createStateTable(db.endpoint, LOCAL_TABLE_NAME);
     Object.assign(process.env, LOCAL_AWS_ENV, {
@@ -99,6 +86,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       TOPIC_ARN: `arn:aws:sns:${world.region}:${world.account}:self-healing-notifications`,
       APPROVAL_KEY_ID: world.approvalKeyArn,
       APPROVAL_URL: LOCAL_APPROVAL_URL,
+      BEDROCK_MODEL_ID: scenario.model?.modelId ?? '',
+      BEDROCK_ENDPOINT: model?.endpoint ?? '',
+      BEDROCK_TIMEOUT_MS: String(scenario.model?.timeoutMs ?? 5_000),
       POWERTOOLS_SERVICE_NAME: 'self-healing-local',
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -152,7 +142,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       for (let delivery = 1; delivery <= deliveries; delivery += 1) {
         const label = deliveries > 1 ? `${description} (delivery ${delivery}/${deliveries})` : description;
         try {
-          const result = await intake(structuredClone(event), intakeContext());
+          const result = await intake(structuredClone(event), localLambdaContext('intake', 30_000));
           signals.push({ description: label, status: result.status as SignalResult['status'], incidentId: result.incidentId, executionName: result.executionName, detail: result.reason });
           print(`  signal ${label}: intake ${result.status}${result.executionName ? ` ${result.executionName}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
         } catch (error) {
@@ -183,6 +173,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     return { scenario: scenario.name, passed: mismatches.length === 0, mismatches, leakedLeases, signals, executions, incidents, world };
   } finally {
     world.uninstall();
+    await model?.stop();
     await db.stop();
   }
 }

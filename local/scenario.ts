@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { AutonomyOverridesSchema, MetricRefSchema, ModeSchema, type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
 import { ApprovalStepSchema } from './simulated-approver.js';
+import { FakeReplySchema } from './fake-bedrock.js';
 import { WorldSchema } from './simulated-world.js';
 
 /**
@@ -86,6 +87,17 @@ export const ScenarioSchema = z.object({
   world: WorldSchema,
   leases: z.array(LeaseSchema).default([]),
   signals: z.array(SignalSchema).min(1),
+  /**
+   * A scripted model: the Decide step calls the fake Converse endpoint, which
+   * answers with these replies in turn. Without it, the runbooks decide alone.
+   */
+  model: z
+    .object({
+      modelId: z.string().default('global.anthropic.claude-sonnet-4-6'),
+      timeoutMs: z.number().int().min(1_000).default(5_000),
+      replies: z.array(FakeReplySchema).min(1),
+    })
+    .optional(),
   /** How the human answers each approval request, in order (autonomy `approve`). */
   approvals: z.array(ApprovalStepSchema).default([]),
   expect: ExpectSchema,

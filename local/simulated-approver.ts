@@ -1,4 +1,5 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import { localLambdaContext } from './lambda-context.js';
 import * as z from 'zod';
 import { handlerEntry } from '../lib/workflow-functions.js';
 import type { SimulatedWorld } from './simulated-world.js';
@@ -39,23 +40,6 @@ interface AwaitingApproval {
   incidentId: string;
   approveUrl: string;
   rejectUrl: string;
-}
-
-function callbackContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'self-healing-approval-callback',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:self-healing-approval-callback',
-    memoryLimitInMB: '256',
-    awsRequestId: `local-${Math.random().toString(16).slice(2, 10)}`,
-    logGroupName: '/aws/lambda/self-healing-approval-callback',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 /** The event a Lambda function URL delivers for a browser request (payload format 2.0). */
@@ -198,7 +182,7 @@ export class SimulatedApprover {
   }
 
   private async send(event: LambdaFunctionURLEvent, expected: number, what: string): Promise<UrlResponse> {
-    const response = await this.callback(event, callbackContext());
+    const response = await this.callback(event, localLambdaContext('approval-callback', 10_000));
     if (response.statusCode !== expected) {
       const text = response.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
       throw new Error(`${what}: expected ${expected}, got ${response.statusCode} (${text})`);
