@@ -17,13 +17,28 @@ export function runbookMatches(runbook: Runbook, incident: Incident, context: In
   if (match.alarmNames.length > 0 && !match.alarmNames.some((pattern) => globToRegExp(pattern).test(incident.signal.alarmName))) {
     return false;
   }
-  if (match.direction !== 'any') {
-    const operator = context.alarm?.comparisonOperator;
-    // Without the operator (the alarm could not be read), an alarm in ALARM is taken to fire on high values.
-    const direction = operator === undefined || operator.startsWith('GreaterThan') ? 'high' : 'low';
-    if (direction !== match.direction) return false;
-  }
+  if (match.direction !== 'any' && alarmDirection(context) !== match.direction) return false;
   return true;
+}
+
+/**
+ * Whether the alarm fires because the metric is too high or too low. An
+ * anomaly-band alarm fires both ways, so its latest value is compared with
+ * the metric's baseline before the onset; without one, the direction is
+ * unknown and no directional runbook matches.
+ */
+export function alarmDirection(context: IncidentContext): 'high' | 'low' | 'unknown' {
+  const operator = context.alarm?.comparisonOperator;
+  // Without the operator (the alarm could not be read), an alarm in ALARM is taken to fire on high values.
+  if (operator === undefined || operator.startsWith('GreaterThan')) return 'high';
+  if (operator === 'LessThanLowerOrGreaterThanUpperThreshold') {
+    const series = context.metrics.find((metric) => metric.role === 'alarm');
+    const latest = context.alarm?.latestValue ?? series?.last;
+    const baseline = series?.baseline;
+    if (latest === undefined || baseline === undefined || latest === baseline) return 'unknown';
+    return latest > baseline ? 'high' : 'low';
+  }
+  return 'low';
 }
 
 function escalation(reason: string, runbookId: string, extra: Partial<Decision> = {}): Decision {

@@ -261,3 +261,31 @@ describe('runbook asg-cpu-high-scale-out', () => {
     }
   });
 });
+
+describe('anomaly-band CPU alarms', () => {
+  const band = (latestValue: number, baseline: number | undefined) => {
+    const base = testContext();
+    return testContext({
+      alarm: { ...base.alarm!, comparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold', threshold: undefined, latestValue },
+      metrics:
+        baseline === undefined
+          ? []
+          : [{ label: 'CPUUtilization', role: 'alarm', periodSeconds: 60, points: [], baseline, last: latestValue }],
+    });
+  };
+
+  it('scales out when CPU is above its baseline', () => {
+    const decision = decideScaleOut(testIncident(), band(95, 43));
+    expect(decision).toMatchObject({ action: 'scaleOutAsg', runbookId: RUNBOOK_ID, params: { targetCapacity: 5 } });
+  });
+
+  it('escalates as low CPU when CPU fell below its baseline', () => {
+    expect(decideScaleOut(testIncident(), band(3, 43)).runbookId).toBe('cpu-low-escalate');
+  });
+
+  it('escalates without a baseline, because the direction is unknown', () => {
+    const decision = decideScaleOut(testIncident(), band(95, undefined));
+    expect(decision.action).toBe('escalateOnly');
+    expect(paramsOf(decision).reason).toContain('no runbook matches');
+  });
+});
