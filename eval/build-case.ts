@@ -5,6 +5,7 @@ import { type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
 import { type IncidentContext, IncidentContextSchema } from '../lambdas/shared/workflow.js';
 import type { FakeReply } from '../local/fake-bedrock.js';
 import type { CaseSpec, ModelReplySpec } from './case-schema.js';
+import { limitsOf } from '../lambdas/build-context/assemble-context.js';
 
 /**
  * Expands a compact case into what the decision path reads: the incident, the
@@ -177,15 +178,7 @@ export function buildCase(spec: CaseSpec): BuiltCase {
 
   const context = IncidentContextSchema.parse({
     mode: spec.mode,
-    limits: {
-      maxStep: resource.maxStep,
-      maxCapacity: resource.maxCapacity,
-      maxAttempts: resource.maxAttempts,
-      leaseSeconds: resource.leaseSeconds,
-      cooldownSeconds: resource.cooldownSeconds,
-      verifyAfterSeconds: resource.verifyAfterSeconds,
-      approvalTimeoutSeconds: resource.approvalTimeoutSeconds,
-    },
+    limits: limitsOf(resource),
     resource: { id: resourceId, dependencies: resource.dependencies },
     autoScalingGroup: {
       name: group.name,
