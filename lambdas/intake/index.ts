@@ -12,20 +12,25 @@ import { requireEnv } from '../shared/env.js';
 import { MalformedEventError } from '../shared/errors.js';
 import { logger, metrics, tracer } from '../shared/powertools.js';
 import { parseScope } from '../shared/scope.js';
+import { IncidentGroups } from '../shared/incident-groups.js';
 import { StateStore } from '../shared/state-store.js';
 import type { AlarmStateChangeEvent } from '../shared/alarm-event.js';
 import { AlarmStateChangeEventSchema } from '../shared/alarm-event.js';
 import { describeParseFailure } from '../shared/parse-failure.js';
+import { type Admission, admitIncident } from './admit-incident.js';
 import { routeAlarmEvent } from './route-alarm-event.js';
 
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
-const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
+const tableName = requireEnv('TABLE_NAME');
+const store = new StateStore(documentClient(), tableName);
+const groups = new IncidentGroups(documentClient(), tableName);
 
 export interface IntakeResult {
-  status: 'started' | 'duplicate' | 'ignored';
+  status: Admission['status'] | 'ignored';
   incidentId?: string;
   executionName?: string;
+  signalId?: string;
   reason?: string;
 }
 
@@ -35,8 +40,9 @@ export interface IntakeResult {
  * The event is validated before anything is written: a malformed or foreign
  * event throws `MalformedEventError` (it then lands in the dead-letter queue
  * with the original payload), and an alarm nobody registered is ignored.
- * The execution name is derived from the incident, so a duplicate delivery
- * starts nothing new.
+ * While the resource has an open incident, the alarm is grouped into it as
+ * evidence; the execution name is derived from the incident, so a duplicate
+ * delivery starts nothing new.
  */
 export const lambdaHandler = async (parsed: ParsedResult<unknown, AlarmStateChangeEvent>): Promise<IntakeResult> => {
   let route;
@@ -64,34 +70,28 @@ export const lambdaHandler = async (parsed: ParsedResult<unknown, AlarmStateChan
 
   const { incident, executionName } = route;
   logger.appendKeys({ incidentId: incident.incidentId, resourceId: incident.resource.id });
-  const opened = await store.openIncident(incident, executionName, new Date());
+  const admission = await admitIncident(incident, executionName, { store, groups, startRun, now: new Date() });
+  const messages = {
+    started: 'remediation started',
+    grouped: 'grouped into the open incident of the resource: no new run',
+    duplicate: 'duplicate delivery: nothing new started',
+  } as const;
+  logger.info(messages[admission.status], { ...admission });
+  metrics.addMetric(METRIC_BY_STATUS[admission.status], MetricUnit.Count, 1);
+  return admission;
+};
 
+const METRIC_BY_STATUS = { started: 'IncidentsOpened', grouped: 'GroupedSignals', duplicate: 'DuplicateSignals' } as const;
+
+async function startRun(name: string, input: string): Promise<'started' | 'exists'> {
   try {
-    await callAws('StartExecution', () =>
-      stepFunctions().send(
-        new StartExecutionCommand({
-          stateMachineArn,
-          name: executionName,
-          input: JSON.stringify({ incident, attempt: { number: 0 } }),
-        }),
-      ),
-    );
+    await callAws('StartExecution', () => stepFunctions().send(new StartExecutionCommand({ stateMachineArn, name, input })));
+    return 'started';
   } catch (error) {
-    if (error instanceof ExecutionAlreadyExists) {
-      logger.info('duplicate delivery: the incident already has a run', { executionName });
-      metrics.addMetric('DuplicateSignals', MetricUnit.Count, 1);
-      return { status: 'duplicate', incidentId: incident.incidentId, executionName };
-    }
+    if (error instanceof ExecutionAlreadyExists) return 'exists';
     throw error;
   }
-
-  // Standard workflows accept a repeated StartExecution with identical input
-  // as the same execution, so a redelivery that finds the incident open is a duplicate.
-  const status = opened === 'opened' ? 'started' : 'duplicate';
-  logger.info(status === 'started' ? 'remediation started' : 'duplicate delivery: run already started', { executionName });
-  metrics.addMetric(status === 'started' ? 'IncidentsOpened' : 'DuplicateSignals', MetricUnit.Count, 1);
-  return { status, incidentId: incident.incidentId, executionName };
-};
+}
 
 export const handler = middy(lambdaHandler)
   .use(injectLambdaContext(logger, { resetKeys: true }))

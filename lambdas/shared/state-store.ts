@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -33,6 +34,17 @@ export const keys = {
     sk: `HISTORY#${onsetAt}#${incidentId}`,
   }),
   approval: (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'META' }),
+  /** The resource's open incident, if any: the slot every new signal about the resource competes for. */
+  openIncident: (resourceId: string) => ({ pk: `RESOURCE#${resourceId}`, sk: 'OPEN' }),
+  /** A later signal grouped into an open incident, kept as evidence. */
+  groupedSignal: (incidentId: string, signalId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: `SIGNAL#${signalId}` }),
+  /** One action taken on the resource: the ledger behind the attempt budget and ping-pong detection. */
+  action: (resourceId: string, at: string, incidentId: string, attempt: number) => ({
+    pk: `RESOURCE#${resourceId}`,
+    sk: `ACTION#${at}#${incidentId}#${String(attempt).padStart(4, '0')}`,
+  }),
+  /** The resource's circuit breaker. */
+  circuit: (resourceId: string) => ({ pk: `RESOURCE#${resourceId}`, sk: 'CIRCUIT' }),
 } as const;
 
 export interface LeaseRecord {
@@ -220,7 +232,12 @@ export class StateStore {
     return result.Item;
   }
 
-  /** Closes the incident with its outcome and appends it to the resource's history. */
+  /**
+   * Closes the incident with its outcome, appends it to the resource's
+   * history, and frees the resource's open-incident slot, so the next
+   * signal about the resource opens a new incident instead of being grouped
+   * into this one.
+   */
   async closeIncident(incident: Incident, entry: HistoryEntry, details: Record<string, unknown>, now: Date): Promise<void> {
     await callAws('UpdateItem incident outcome', () =>
       this.client.send(
@@ -259,6 +276,21 @@ export class StateStore {
         }),
       ),
     );
+    try {
+      await callAws('DeleteItem open incident', () =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: keys.openIncident(incident.resource.id),
+            ConditionExpression: 'holder = :me',
+            ExpressionAttributeValues: { ':me': incident.incidentId },
+          }),
+        ),
+      );
+    } catch (error) {
+      // Another incident holds the slot (this one's had expired): leave it alone.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /** The resource's most recent closed incidents, newest first. */

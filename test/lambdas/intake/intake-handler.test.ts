@@ -61,8 +61,11 @@ describe('intake handler', () => {
       expect(result.incidentId).toMatch(/^inc-[0-9a-f]{20}$/);
 
       const puts = dynamo.commandCalls(PutCommand);
-      expect(puts).toHaveLength(1);
-      const put = puts[0]!.args[0].input;
+      expect(puts).toHaveLength(2);
+      const slot = puts[0]!.args[0].input;
+      expect(slot.Item).toMatchObject({ pk: 'RESOURCE#autoscaling-group/web', sk: 'OPEN', holder: result.incidentId });
+      expect(slot.ConditionExpression).toBe('attribute_not_exists(pk) OR holder = :me OR openUntil < :now');
+      const put = puts[1]!.args[0].input;
       expect(put.TableName).toBe(TABLE_NAME);
       expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
       expect(put.Item).toMatchObject({
@@ -149,15 +152,15 @@ describe('intake handler', () => {
     });
 
     it('still starts the execution when the incident is already open, and reports a duplicate', async () => {
-      // Prepare
-      dynamo.on(PutCommand).rejects(conditionalCheckFailed());
+      // Prepare: the slot is this incident's own (a redelivery); the incident record exists.
+      dynamo.on(PutCommand, { Item: { sk: 'META' } } as never).rejects(conditionalCheckFailed());
 
       // Act
       const result = await invoke(handler, alarmEvent());
 
       // Assess
       expect(result.status).toBe('duplicate');
-      expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(2);
       const starts = sfn.commandCalls(StartExecutionCommand);
       expect(starts).toHaveLength(1);
       expect(starts[0]!.args[0].input.name).toBe(result.executionName);
