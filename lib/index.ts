@@ -1,6 +1,7 @@
 export * from './alarm-intake.js';
 export * from './approval-gateway.js';
 export * from './auto-scaling-group-target.js';
+export * from './flap-guard-props.js';
 export * from './notification-topic.js';
 export * from './remediation-function.js';
 export * from './remediation-workflow.js';

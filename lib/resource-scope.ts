@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { parseCidr } from '../lambdas/check-policy/addresses.js';
 import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js';
 import { ScopeSchema, type Mode, type Scope } from '../lambdas/shared/scope.js';
+import { type FlapGuardProps, flapGuardSettings } from './flap-guard-props.js';
 import { AUTO_SCALING_GROUP_DEFAULTS, LEASE_MARGIN, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
 
 /** Thrown at synth time when the resources handed to `SelfHealing` cannot be turned into a valid scope. */
@@ -20,6 +21,8 @@ export interface ResourceScopeInput {
   readonly maxAttempts: number;
   /** Autonomy per action for every group. */
   readonly autonomy?: Partial<Record<ActionName, Autonomy>>;
+  /** Attempt budget, circuit breaker and cooldown ceiling for every group. */
+  readonly flapGuard?: FlapGuardProps;
   /** Limits no plan may cross. */
   readonly guardrails?: { readonly protectedCidrs?: readonly string[]; readonly allowedNamespaces?: readonly string[] };
 }
@@ -61,6 +64,13 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
   }
   if (input.autoScalingGroups.length === 0) {
     problems.push('autoScalingGroups: register at least one Auto Scaling group');
+  }
+
+  let flapGuard = {};
+  try {
+    flapGuard = flapGuardSettings(input.flapGuard);
+  } catch (error) {
+    problems.push(`flapGuard: ${(error as Error).message}`);
   }
 
   const groupNames = new Set<string>();
@@ -116,6 +126,7 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
       dependencies: [...(target.dependencies ?? [])],
       logGroupNames: [...(target.logGroupNames ?? [])],
       relatedMetrics: [...(target.relatedMetrics ?? [])],
+      flapGuard: flapGuard,
       ...(target.approvalTimeout === undefined
         ? {}
         : { approvalTimeoutSeconds: seconds(`${where}.approvalTimeout`, target.approvalTimeout) }),

@@ -39,6 +39,16 @@ export const SelfHealingConfigSchema = z
       .object({ protectedCidrs: z.array(z.string()).optional(), allowedNamespaces: z.array(z.string()).optional() })
       .strict()
       .optional(),
+    /** Flap protection for every group. */
+    flapGuard: z
+      .object({
+        attemptBudget: z.number().int().min(1).max(100).optional(),
+        budgetWindowHours: z.number().min(0.1).max(168).optional(),
+        circuitFailureThreshold: z.number().int().min(1).max(100).optional(),
+        maxCooldownMinutes: z.number().int().min(0).max(10_080).optional(),
+      })
+      .strict()
+      .optional(),
     decision: z
       .object({
         /** Bedrock model or inference profile id; null turns the model off. */

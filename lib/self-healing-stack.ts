@@ -61,6 +61,12 @@ export class SelfHealingStack extends Stack {
       autoScalingGroups,
       autonomy: config.autonomy,
       guardrails: config.guardrails,
+      flapGuard: config.flapGuard && {
+        attemptBudget: config.flapGuard.attemptBudget,
+        budgetWindow: config.flapGuard.budgetWindowHours === undefined ? undefined : Duration.minutes(Math.round(config.flapGuard.budgetWindowHours * 60)),
+        circuitFailureThreshold: config.flapGuard.circuitFailureThreshold,
+        maxCooldown: config.flapGuard.maxCooldownMinutes === undefined ? undefined : Duration.minutes(config.flapGuard.maxCooldownMinutes),
+      },
       decision: config.decision && {
         modelId: config.decision.modelId,
         minConfidence: config.decision.minConfidence,

@@ -11,6 +11,7 @@ import { DEFAULT_RUNBOOK_DIRECTORY, runbooksJson } from './runbook-files.js';
 import { AlarmIntake } from './alarm-intake.js';
 import { ApprovalGateway } from './approval-gateway.js';
 import { AUTO_SCALING_GROUP_DEFAULTS, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
+import { type FlapGuardProps } from './flap-guard-props.js';
 import { NotificationTopic } from './notification-topic.js';
 import { RemediationFunction } from './remediation-function.js';
 import { RemediationWorkflow } from './remediation-workflow.js';
@@ -53,6 +54,14 @@ export interface SelfHealingProps {
    * @default 3
    */
   readonly maxAttempts?: number;
+
+  /**
+   * Flap protection for every group: the attempt budget per window, the
+   * failures that open a resource's circuit, and the cooldown ceiling.
+   *
+   * @default - 3 actions per 6 hours, circuit opens after 3 failed remediations, cooldown at most 6 hours
+   */
+  readonly flapGuard?: FlapGuardProps;
 
   /**
    * How long the functions' and the state machine's log groups keep their events.
@@ -182,6 +191,7 @@ export class SelfHealing extends Construct {
       autoScalingGroups: props.autoScalingGroups,
       maxAttempts: props.maxAttempts ?? AUTO_SCALING_GROUP_DEFAULTS.maxAttempts,
       autonomy: props.autonomy,
+      flapGuard: props.flapGuard,
       guardrails: props.guardrails,
     });
     const serialisedScope = JSON.stringify(this.resourceScope);

@@ -28,6 +28,7 @@ export const WORKFLOW_FUNCTIONS = [
   { id: 'AcquireLease', directory: 'acquire-lease', substitutionKey: 'AcquireLeaseFunctionArn' },
   { id: 'ScaleOutAsg', directory: 'scale-out-asg', substitutionKey: 'ScaleOutAsgFunctionArn' },
   { id: 'VerifyRecovery', directory: 'verify-recovery', substitutionKey: 'VerifyRecoveryFunctionArn' },
+  { id: 'RecordAttemptResult', directory: 'record-attempt-result', substitutionKey: 'RecordAttemptResultFunctionArn' },
   { id: 'RecordOutcome', directory: 'record-outcome', substitutionKey: 'RecordOutcomeFunctionArn' },
   { id: 'EscalateIncident', directory: 'escalate-incident', substitutionKey: 'EscalateIncidentFunctionArn' },
 ] as const satisfies readonly WorkflowFunction[];

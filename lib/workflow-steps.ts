@@ -123,11 +123,11 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
     configure() {},
   },
   AcquireLease: {
-    description: "Takes the resource's lease: one active remediation per resource, none during its cooldown",
+    description: "Takes the resource's lease, then checks its circuit, attempt budget and ping-pong under it",
     timeout: Duration.seconds(15),
     configure(fn, { table }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
-      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
     },
   },
   ScaleOutAsg: {
@@ -173,12 +173,20 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
       );
     },
   },
-  RecordOutcome: {
-    description: 'Records how an incident ended, releases the lease and starts the cooldown',
+  RecordAttemptResult: {
+    description: "Writes an attempt's verified result to the resource's ledger and opens its circuit when fixes keep failing",
     timeout: Duration.seconds(15),
     configure(fn, { table }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
-      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    },
+  },
+  RecordOutcome: {
+    description: 'Records how an incident ended, releases the lease and starts the (exponential) cooldown',
+    timeout: Duration.seconds(15),
+    configure(fn, { table }) {
+      fn.addEnvironment('TABLE_NAME', table.tableName);
+      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
     },
   },
   EscalateIncident: {
@@ -187,7 +195,7 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
     configure(fn, { table, topic }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('TOPIC_ARN', topic.topicArn);
-      table.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
       // `grantPublish` would allow `kms:GenerateDataKey*`; publishing to an
       // encrypted topic needs exactly these two key actions.
       sns.TopicGrants.fromTopic(topic).actions(fn, ['sns:Publish'], {

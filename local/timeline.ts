@@ -42,7 +42,7 @@ function describeState(stateName: string, output: Json | undefined): string {
       // A rejection or a timeout is caught: the state exits without an approval, and the caught line says why.
       return output.approval === undefined ? '' : `approved by ${output.approval.decidedBy} at ${output.approval.decidedAt}`;
     case 'AcquireLease':
-      return `lease on ${output.lease.resourceId} held by ${output.lease.holder} until ${output.lease.expiresAt}`;
+      return `lease on ${output.lease.resourceId} held by ${output.lease.holder} until ${output.lease.expiresAt}; ${(output.lease.guards as Json[] | undefined)?.map((check: Json) => check.detail).join('; ') ?? ''}`;
     case 'CountAttempt':
       return `attempt ${output.attempt.number} of ${output.context.limits.maxAttempts}`;
     case 'ScaleOutAsg': {
@@ -55,14 +55,19 @@ function describeState(stateName: string, output: Json | undefined): string {
       return `waits ${output.context.limits.verifyAfterSeconds}s in AWS (no time locally)`;
     case 'VerifyRecovery':
       return `${output.verification.healthy ? 'healthy' : 'not healthy'}: ${output.verification.summary}`;
+    case 'RecordAttemptResult': {
+      const result = output.attemptResult as Json;
+      const circuit = result.circuitOpened ? `CIRCUIT OPENED: ${result.reason}` : `circuit ${result.circuit}`;
+      return `${result.result}; ${result.failuresInWindow} failed remediation(s) in the window; ${circuit}`;
+    }
     case 'RecordOutcome':
     case 'RecordSkip':
     case 'RecordObservation':
-      return `${output.outcome.summary}${output.outcome.leaseReleased ? ' (lease released, cooldown started)' : ''}`;
+      return `${output.outcome.summary}${output.outcome.leaseReleased ? ` (lease released, cooldown ${output.outcome.cooldownSeconds ?? '?'}s started)` : ''}`;
     case 'EscalateIncident':
     case 'RecommendPlan':
       return output.escalation
-        ? `notified: ${output.escalation.reason}`
+        ? `${output.escalation.notified ? 'notified' : 'NOT DELIVERED (logged)'}: ${output.escalation.reason}${output.escalation.circuit === 'open' ? ' [circuit open]' : ''}`
         : `escalation failed: ${output.escalationError?.Error ?? 'unknown'}`;
     default:
       return '';

@@ -25,6 +25,7 @@ export function limitsOf(resource: ResourceScope): Limits {
     cooldownSeconds: resource.cooldownSeconds,
     verifyAfterSeconds: resource.verifyAfterSeconds,
     approvalTimeoutSeconds: resource.approvalTimeoutSeconds,
+    flapGuard: resource.flapGuard,
   };
 }
 

@@ -7,7 +7,8 @@ export interface EscalationState {
   policy?: { allowed?: boolean; reasons?: string[]; summary?: string };
   verification?: { healthy?: boolean; summary?: string };
   attempt?: { number?: number };
-  context?: { limits?: { maxAttempts?: number; cooldownSeconds?: number } };
+  context?: { limits?: { maxAttempts?: number; cooldownSeconds?: number; flapGuard?: unknown } };
+  attemptResult?: { circuit?: string; circuitOpened?: boolean; reason?: string; failuresInWindow?: number };
   action?: { changed?: boolean };
   approval?: unknown;
 }
@@ -20,6 +21,15 @@ export function explainEscalation(state: EscalationState): string {
   if (state.error?.Error === 'States.Timeout' && state.policy?.allowed === true && state.approval === undefined) {
     return 'nobody approved the plan before the approval timed out';
   }
+  if (state.error?.Error === 'CircuitOpenError') {
+    return `automation is stopped for this resource: ${causeMessage(state.error.Cause)}`;
+  }
+  if (state.error?.Error === 'AttemptBudgetExhaustedError') {
+    return `the resource has used its attempt budget: ${causeMessage(state.error.Cause)}`;
+  }
+  if (state.error?.Error === 'PingPongDetectedError') {
+    return `flapping stopped: ${causeMessage(state.error.Cause)}`;
+  }
   if (state.error?.Error !== undefined) {
     return `the workflow failed with ${state.error.Error}: ${causeMessage(state.error.Cause)}`;
   }
@@ -28,6 +38,9 @@ export function explainEscalation(state: EscalationState): string {
   }
   if (state.decision?.action === 'escalateOnly') {
     return `no safe automatic action: ${state.decision.rationale ?? 'no reason given'}`;
+  }
+  if (state.attemptResult?.circuit === 'open' && state.verification?.healthy !== true) {
+    return `the fix does not stick, the circuit is open: ${state.attemptResult.reason ?? 'too many failed remediations'}`;
   }
   if (state.verification !== undefined && state.verification.healthy !== true) {
     const attempts = state.attempt?.number ?? 0;

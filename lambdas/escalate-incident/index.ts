@@ -8,10 +8,15 @@ import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
+import { circuitResetCommand } from '../shared/circuit-commands.js';
+import { DEFAULT_FLAP_GUARD, type FlapGuardSettings } from '../shared/flap-guard.js';
+import { SafetyLedger } from '../shared/safety-ledger.js';
 import { StateStore } from '../shared/state-store.js';
 import { type EscalationState, explainEscalation } from './explain-escalation.js';
 
-const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
+const tableName = requireEnv('TABLE_NAME');
+const store = new StateStore(documentClient(), tableName);
+const ledger = new SafetyLedger(documentClient(), tableName);
 const topicArn = requireEnv('TOPIC_ARN');
 
 export const EscalateIncidentInputSchema = z.object({
@@ -25,8 +30,10 @@ export const EscalateIncidentInputSchema = z.object({
 
 export interface EscalationResult {
   reason: string;
+  /** False when SNS refused the notification and it went to the logs instead. */
   notified: boolean;
   leaseReleased: boolean;
+  circuit: 'open' | 'closed';
 }
 
 /**
@@ -50,8 +57,13 @@ export const lambdaHandler = async ({ incident, state, executionId, handover }: 
     { summary: `${outcome}: ${reason}`, reason, executionId, decision: facts.decision, policy: facts.policy, error: facts.error, verification: facts.verification },
     now,
   );
-  const cooldownSeconds = facts.action?.changed ? (facts.context?.limits?.cooldownSeconds ?? 0) : 0;
-  const leaseReleased = await store.releaseLease(incident.resource.id, incident.incidentId, cooldownSeconds, now);
+  const resourceId = incident.resource.id;
+  const flapGuard = (facts.context?.limits?.flapGuard as FlapGuardSettings | undefined) ?? DEFAULT_FLAP_GUARD;
+  const cooldownSeconds = facts.action?.changed
+    ? await ledger.cooldownSeconds(resourceId, facts.context?.limits?.cooldownSeconds ?? 0, flapGuard, now)
+    : 0;
+  const leaseReleased = await store.releaseLease(resourceId, incident.incidentId, cooldownSeconds, now);
+  const circuit = await ledger.circuit(resourceId);
 
   const message = {
     type: recommend ? 'plan.recommended' : 'incident.escalated',
@@ -63,24 +75,53 @@ export const lambdaHandler = async ({ incident, state, executionId, handover }: 
     plan: facts.decision,
     policy: facts.policy?.summary,
     attempts,
+    ...(circuit.status === 'open'
+      ? { circuit: { status: 'open', reason: circuit.reason, openedAt: circuit.openedAt, reset: circuitResetCommand(resourceId, tableName) } }
+      : {}),
     execution: executionConsoleUrl(executionId),
   };
-  await callAws('Publish', () =>
-    sns().send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Subject: `[self-healing] ${outcome}: ${incident.resource.id}`.slice(0, 100),
-        Message: JSON.stringify(message, null, 2),
-        MessageAttributes: {
-          type: { DataType: 'String', StringValue: message.type },
-          resourceId: { DataType: 'String', StringValue: incident.resource.id },
-        },
-      }),
-    ),
-  );
+  const notified = await publishOrLog(message, {
+    subject: `[self-healing] ${outcome}${circuit.status === 'open' ? ' (circuit open)' : ''}: ${resourceId}`,
+    resourceId,
+  });
   metrics.addMetric(recommend ? 'PlansRecommended' : 'IncidentsEscalated', MetricUnit.Count, 1);
-  logger.warn(`incident ${outcome}`, { reason, leaseReleased });
-  return { reason, notified: true, leaseReleased };
+  logger.warn(`incident ${outcome}`, { reason, leaseReleased, cooldownSeconds, circuit: circuit.status, notified });
+  return { reason, notified, leaseReleased, circuit: circuit.status };
 };
+
+/**
+ * Publishes the notification. The SNS client retries transient failures
+ * with backoff; if SNS still refuses, the escalation must not be lost: the
+ * full message is logged at ERROR level with a fixed marker, and the
+ * `EscalationsUndelivered` metric (alarmed on in CDK) counts it.
+ */
+async function publishOrLog(message: { type: string }, { subject, resourceId }: { subject: string; resourceId: string }): Promise<boolean> {
+  try {
+    await callAws('Publish', () =>
+      sns().send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Subject: subject.slice(0, 100),
+          Message: JSON.stringify(message, null, 2),
+          MessageAttributes: {
+            type: { DataType: 'String', StringValue: message.type },
+            resourceId: { DataType: 'String', StringValue: resourceId },
+          },
+        }),
+      ),
+    );
+    return true;
+  } catch (error) {
+    logger.error(`${UNDELIVERED_MARKER}: SNS did not take the notification; it follows in full`, {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      notification: message,
+    });
+    metrics.addMetric('EscalationsUndelivered', MetricUnit.Count, 1);
+    return false;
+  }
+}
+
+/** Searchable marker of an escalation that reached only the logs. */
+export const UNDELIVERED_MARKER = 'ESCALATION NOT DELIVERED';
 
 export const handler = workflowHandler(EscalateIncidentInputSchema, lambdaHandler, { emitsMetrics: true });

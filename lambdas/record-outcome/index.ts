@@ -5,11 +5,15 @@ import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
+import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from '../shared/flap-guard.js';
+import { SafetyLedger } from '../shared/safety-ledger.js';
 import { StateStore } from '../shared/state-store.js';
 import { DecisionSchema, PolicyVerdictSchema, ScaleOutResultSchema, VerificationSchema } from '../shared/workflow.js';
 import { describeOutcome } from './describe-outcome.js';
 
-const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
+const tableName = requireEnv('TABLE_NAME');
+const store = new StateStore(documentClient(), tableName);
+const ledger = new SafetyLedger(documentClient(), tableName);
 
 export const RecordOutcomeInputSchema = z.object({
   incident: IncidentSchema,
@@ -20,7 +24,9 @@ export const RecordOutcomeInputSchema = z.object({
   verification: VerificationSchema.optional(),
   skip: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
   attempt: z.number().int().min(0).optional(),
+  /** The base cooldown; it doubles with every failed remediation of the resource in the window. */
   cooldownSeconds: z.number().int().min(0),
+  flapGuard: FlapGuardSettingsSchema.default(DEFAULT_FLAP_GUARD),
   executionId: z.string().optional(),
 });
 
@@ -28,6 +34,8 @@ export interface RecordedOutcome {
   outcome: string;
   summary: string;
   leaseReleased: boolean;
+  /** The cooldown started with the release. */
+  cooldownSeconds?: number;
 }
 
 /**
@@ -59,14 +67,15 @@ export const lambdaHandler = async (input: z.infer<typeof RecordOutcomeInputSche
     },
     now,
   );
+  const resourceId = input.incident.resource.id;
+  const cooldownSeconds =
+    input.outcome === 'resolved' ? await ledger.cooldownSeconds(resourceId, input.cooldownSeconds, input.flapGuard, now) : 0;
   const leaseReleased =
-    input.outcome === 'resolved'
-      ? await store.releaseLease(input.incident.resource.id, input.incident.incidentId, input.cooldownSeconds, now)
-      : false;
+    input.outcome === 'resolved' ? await store.releaseLease(resourceId, input.incident.incidentId, cooldownSeconds, now) : false;
   metrics.addDimension('outcome', input.outcome);
   metrics.addMetric('IncidentsClosed', MetricUnit.Count, 1);
-  logger.info('outcome recorded', { outcome: input.outcome, summary, leaseReleased });
-  return { outcome: input.outcome, summary, leaseReleased };
+  logger.info('outcome recorded', { outcome: input.outcome, summary, leaseReleased, cooldownSeconds });
+  return { outcome: input.outcome, summary, leaseReleased, ...(leaseReleased ? { cooldownSeconds } : {}) };
 };
 
 export const handler = workflowHandler(RecordOutcomeInputSchema, lambdaHandler, { emitsMetrics: true });

@@ -10,6 +10,7 @@ import { workflowHandler } from '../shared/handler.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { findResourceById, parseScope } from '../shared/scope.js';
+import { SafetyLedger } from '../shared/safety-ledger.js';
 import { StateStore } from '../shared/state-store.js';
 import { DecisionSchema, type ScaleOutResult } from '../shared/workflow.js';
 import { checkInScope, checkScaleOut } from './scale-out-guard.js';
@@ -17,7 +18,9 @@ import { ScaleOutAsgParamsSchema } from '../shared/actions/catalog.js';
 import { describeParseFailure } from '../shared/parse-failure.js';
 
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
-const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
+const tableName = requireEnv('TABLE_NAME');
+const store = new StateStore(documentClient(), tableName);
+const ledger = new SafetyLedger(documentClient(), tableName);
 
 export const ScaleOutInputSchema = z.object({
   incident: IncidentSchema,
@@ -30,8 +33,9 @@ export const ScaleOutInputSchema = z.object({
 
 /**
  * Raises the group's desired capacity to the planned target. The group's
- * capacity before the change is written to the attempt record first, so the
- * change can always be audited and undone. Setting an absolute capacity
+ * capacity before the change is written to the attempt record, and the
+ * action to the resource's safety ledger, before anything changes, so the
+ * change can always be audited, undone and counted. Setting an absolute capacity
  * makes a retried call harmless: the second call finds the target reached.
  */
 export const lambdaHandler = async ({ incident, attempt, decision, plannedFrom, executionId }: z.infer<typeof ScaleOutInputSchema>): Promise<ScaleOutResult> => {
@@ -58,6 +62,23 @@ export const lambdaHandler = async ({ incident, attempt, decision, plannedFrom, 
     new Date(),
   );
   const beforeCapacity = Number(recorded.before.desiredCapacity ?? group.desiredCapacity);
+  if (beforeCapacity < params.targetCapacity) {
+    // The resource's ledger learns of the action before it happens: the attempt
+    // budget and ping-pong detection must count it even if the call then fails.
+    await ledger.recordAction(
+      incident.resource.id,
+      {
+        incidentId: incident.incidentId,
+        attempt,
+        action: 'scaleOutAsg',
+        target: incident.resource.id,
+        at: recorded.startedAt,
+        result: 'pending',
+        effect: { before: beforeCapacity, after: params.targetCapacity },
+      },
+      new Date(),
+    );
+  }
 
   if (step.change) {
     await callAws('SetDesiredCapacity', () =>

@@ -44,7 +44,8 @@ export const bedrockRuntime = once(() =>
   ),
 );
 export const stepFunctions = once(() => tracer.captureAWSv3Client(new SFNClient(SDK_DEFAULTS)));
-export const sns = once(() => tracer.captureAWSv3Client(new SNSClient(SDK_DEFAULTS)));
+/** SNS retries more: a notification is how a human learns of an escalation. */
+export const sns = once(() => tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 4 })));
 export const kms = once(() => tracer.captureAWSv3Client(new KMSClient(SDK_DEFAULTS)));
 export const documentClient = once(() =>
   DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(SDK_DEFAULTS)), {

@@ -38,3 +38,18 @@ export class StalePlanError extends Error {
 export class TargetNotFoundError extends Error {
   override readonly name = 'TargetNotFoundError';
 }
+
+/** The resource's circuit breaker is open: automation is stopped until a human resets it. */
+export class CircuitOpenError extends Error {
+  override readonly name = 'CircuitOpenError';
+}
+
+/** The resource has used its attempt budget for the window. */
+export class AttemptBudgetExhaustedError extends Error {
+  override readonly name = 'AttemptBudgetExhaustedError';
+}
+
+/** The plan would reverse a recent action, or push again what someone else reverted; the circuit is opened. */
+export class PingPongDetectedError extends Error {
+  override readonly name = 'PingPongDetectedError';
+}

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ActionNameSchema, AutonomySchema } from './actions/catalog.js';
+import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from './flap-guard.js';
 
 /** A metric read into the incident's context next to the alarm's own. */
 export const MetricRefSchema = z.object({
@@ -53,6 +54,8 @@ export const AutoScalingGroupScopeSchema = z.object({
   /** How long a plan waits for a human's approval before it escalates. */
   /** At most 12 hours, so the wait always ends inside the workflow's 24-hour timeout with room to escalate. */
   approvalTimeoutSeconds: z.number().int().min(60).max(43_200).default(3_600),
+  /** Attempt budget, circuit breaker and cooldown ceiling: see `flap-guard.ts`. */
+  flapGuard: FlapGuardSettingsSchema.default(DEFAULT_FLAP_GUARD),
 });
 export type AutoScalingGroupScope = z.infer<typeof AutoScalingGroupScopeSchema>;
 

@@ -39,9 +39,9 @@ export const keys = {
   /** A later signal grouped into an open incident, kept as evidence. */
   groupedSignal: (incidentId: string, signalId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: `SIGNAL#${signalId}` }),
   /** One action taken on the resource: the ledger behind the attempt budget and ping-pong detection. */
-  action: (resourceId: string, at: string, incidentId: string, attempt: number) => ({
+  action: (resourceId: string, incidentId: string, attempt: number) => ({
     pk: `RESOURCE#${resourceId}`,
-    sk: `ACTION#${at}#${incidentId}#${String(attempt).padStart(4, '0')}`,
+    sk: `ACTION#${incidentId}#${String(attempt).padStart(4, '0')}`,
   }),
   /** The resource's circuit breaker. */
   circuit: (resourceId: string) => ({ pk: `RESOURCE#${resourceId}`, sk: 'CIRCUIT' }),

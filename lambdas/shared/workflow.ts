@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from './flap-guard.js';
 import { ActionNameSchema, AutonomySchema } from './actions/catalog.js';
 import { ModeSchema } from './scope.js';
 
@@ -16,6 +17,7 @@ export const LimitsSchema = z.object({
   cooldownSeconds: z.number().int().min(0),
   verifyAfterSeconds: z.number().int().min(0),
   approvalTimeoutSeconds: z.number().int().min(1),
+  flapGuard: FlapGuardSettingsSchema.default(DEFAULT_FLAP_GUARD),
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 

@@ -40,8 +40,8 @@ describe('runbook embedding', () => {
   });
 
   it('defines nothing for any other function', () => {
-    // The 9 workflow functions, the intake function and the approval callback.
-    expect(received.size).toBe(11);
+    // The 10 workflow functions, the intake function and the approval callback.
+    expect(received.size).toBe(12);
     for (const [id, props] of received) {
       if (id !== 'Decide') expect(props.define, id).toBeUndefined();
     }

@@ -138,6 +138,7 @@ describe('SelfHealing props', () => {
           logGroupNames: [],
           relatedMetrics: [],
           approvalTimeoutSeconds: 3_600,
+          flapGuard: { attemptBudget: 3, budgetWindowSeconds: 21_600, circuitFailureThreshold: 3, maxCooldownSeconds: 21_600 },
         },
       ],
       autonomy: {},

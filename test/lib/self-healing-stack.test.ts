@@ -253,7 +253,7 @@ describe('functions', () => {
       logicalIdOf(selfHealing.intakeFunction as never),
       logicalIdOf(selfHealing.approvals.callbackFunction),
     ];
-    expect(expectedIds).toHaveLength(11);
+    expect(expectedIds).toHaveLength(12);
     expect(Object.keys(functions).sort()).toEqual(expectedIds.sort());
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
@@ -324,6 +324,7 @@ describe('functions', () => {
       AcquireLease: ['TABLE_NAME'],
       ScaleOutAsg: ['TABLE_NAME', 'RESOURCE_SCOPE'],
       VerifyRecovery: [],
+      RecordAttemptResult: ['TABLE_NAME'],
       RecordOutcome: ['TABLE_NAME'],
       EscalateIncident: ['TABLE_NAME', 'TOPIC_ARN'],
     };
@@ -385,6 +386,7 @@ describe('RESOURCE_SCOPE', () => {
             { namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: { LoadBalancer: 'app/web/0123456789abcdef' }, stat: 'p99' },
           ],
           approvalTimeoutSeconds: 30 * 60,
+          flapGuard: { attemptBudget: 3, budgetWindowSeconds: 21_600, circuitFailureThreshold: 3, maxCooldownSeconds: 21_600 },
         },
         {
           kind: 'autoscaling-group',
@@ -400,6 +402,7 @@ describe('RESOURCE_SCOPE', () => {
           logGroupNames: [],
           relatedMetrics: [],
           approvalTimeoutSeconds: 3_600,
+          flapGuard: { attemptBudget: 3, budgetWindowSeconds: 21_600, circuitFailureThreshold: 3, maxCooldownSeconds: 21_600 },
         },
       ],
       autonomy: { blockIpInWaf: 'recommend' },

@@ -96,7 +96,7 @@ describe('remediate-incident.asl.json', () => {
     expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
   });
 
-  it('follows the foundation path BuildContext → Decide → AcquireLease → ScaleOutAsg → WaitForEffect → VerifyRecovery → IsHealthy → RecordOutcome', () => {
+  it('follows the path BuildContext → Decide → AcquireLease → ScaleOutAsg → WaitForEffect → VerifyRecovery → RecordAttemptResult → IsHealthy → RecordOutcome', () => {
     const S = definition.States;
     expect(definition.StartAt).toBe('BuildContext');
     expect(S.BuildContext!.Next).toBe('Decide');
@@ -109,8 +109,19 @@ describe('remediate-incident.asl.json', () => {
     expect(S.ScaleOutAsg!.Next).toBe('WaitForEffect');
     expect(S.WaitForEffect!.Type).toBe('Wait');
     expect(S.WaitForEffect!.Next).toBe('VerifyRecovery');
-    expect(S.VerifyRecovery!.Next).toBe('IsHealthy');
+    expect(S.VerifyRecovery!.Next).toBe('RecordAttemptResult');
+    expect(S.RecordAttemptResult!.Next).toBe('IsHealthy');
     expect(S.IsHealthy!.Choices[0].Next).toBe('RecordOutcome');
+    expect(S.IsHealthy!.Default).toBe('IsCircuitOpen');
+    expect(S.IsCircuitOpen!.Choices[0]).toMatchObject({ Variable: '$.attemptResult.circuit', StringEquals: 'open', Next: 'EscalateIncident' });
+    expect(S.IsCircuitOpen!.Default).toBe('HasAttemptsLeft');
     expect(S.IncidentEscalated!.Type).toBe('Fail');
+  });
+
+  it('escalates every flap-guard refusal of AcquireLease by name, before the catch-all', () => {
+    const catches = definition.States.AcquireLease!.Catch as { ErrorEquals: string[]; Next: string }[];
+    const guard = catches.find((c) => c.ErrorEquals.includes('CircuitOpenError'));
+    expect(guard).toMatchObject({ ErrorEquals: ['CircuitOpenError', 'AttemptBudgetExhaustedError', 'PingPongDetectedError'], Next: 'EscalateIncident' });
+    expect(catches.indexOf(guard!)).toBeLessThan(catches.findIndex((c) => c.ErrorEquals.includes('States.ALL')));
   });
 });

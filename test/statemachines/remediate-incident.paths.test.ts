@@ -50,7 +50,7 @@ describe('remediate-incident paths, run locally', () => {
     expect(execution.run.status).toBe('SUCCEEDED');
     expect(execution.path).toEqual([
       'BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt', 'ScaleOutAsg',
-      'WaitForEffect', 'VerifyRecovery', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
+      'WaitForEffect', 'VerifyRecovery', 'RecordAttemptResult', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
     ]);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(6);
     expect(report.world.alarmState('web-cpu-high')).toBe('OK');

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
 import type { ResourceScopeSchema, Scope } from '../../lambdas/shared/scope.js';
+import { DEFAULT_FLAP_GUARD } from '../../lambdas/shared/flap-guard.js';
 import type { Incident } from '../../lambdas/shared/incident.js';
 import type { IncidentContext } from '../../lambdas/shared/workflow.js';
 
@@ -29,6 +30,7 @@ export function testScope(overrides: Partial<z.input<typeof ResourceScopeSchema>
         logGroupNames: [],
         relatedMetrics: [],
         approvalTimeoutSeconds: 3_600,
+        flapGuard: DEFAULT_FLAP_GUARD,
         ...overrides,
       } as Scope['resources'][number],
     ],
@@ -100,7 +102,15 @@ export function testIncident(overrides: Partial<Incident> = {}): Incident {
 export function testContext(overrides: Partial<IncidentContext> = {}): IncidentContext {
   return {
     mode: 'auto',
-    limits: { maxStep: 2, maxAttempts: 3, leaseSeconds: 1_800, cooldownSeconds: 900, verifyAfterSeconds: 300, approvalTimeoutSeconds: 3_600 },
+    limits: {
+      maxStep: 2,
+      maxAttempts: 3,
+      leaseSeconds: 1_800,
+      cooldownSeconds: 900,
+      verifyAfterSeconds: 300,
+      approvalTimeoutSeconds: 3_600,
+      flapGuard: DEFAULT_FLAP_GUARD,
+    },
     resource: { id: 'autoscaling-group/web', dependencies: [] },
     autoScalingGroup: { name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, inServiceInstances: 4 },
     alarmHistory: [],

@@ -1,7 +1,8 @@
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { handler as AcquireLeaseHandler } from '../../../lambdas/acquire-lease/index.js';
+import { DEFAULT_FLAP_GUARD } from '../../../lambdas/shared/flap-guard.js';
 import { testIncident } from '../../support/fixtures.js';
 import { conditionalCheckFailed, invoke, rejectionOf, TABLE_NAME, throttlingError } from '../harness.js';
 
@@ -27,6 +28,8 @@ afterAll(() => {
 beforeEach(() => {
   vi.setSystemTime(NOW);
   dynamo.reset();
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  dynamo.on(GetCommand).resolves({});
   dynamo.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
     Attributes: {
       ...LEASE_KEY,
@@ -36,7 +39,26 @@ beforeEach(() => {
   }));
 });
 
-const event = () => ({ incident: testIncident(), leaseSeconds: 1_800 });
+const event = () => ({
+  incident: testIncident(),
+  leaseSeconds: 1_800,
+  decision: { action: 'scaleOutAsg', target: 'autoscaling-group/web' },
+  attempt: 0,
+  flapGuard: DEFAULT_FLAP_GUARD,
+  currentValue: 4,
+});
+
+const ledgerItem = (n: number, overrides: Record<string, unknown> = {}) => ({
+  pk: 'RESOURCE#autoscaling-group/web',
+  sk: `ACTION#inc-old-${n}#0001`,
+  incidentId: `inc-old-${n}`,
+  attempt: 1,
+  action: 'scaleOutAsg',
+  target: 'autoscaling-group/web',
+  at: new Date(NOW.getTime() - 60_000 * (10 + n)).toISOString(),
+  result: 'unhealthy',
+  ...overrides,
+});
 
 describe('acquire-lease handler', () => {
   it('takes the lease with a conditional update and returns the grant', async () => {
@@ -61,7 +83,7 @@ describe('acquire-lease handler', () => {
     });
     expect(update.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
 
-    expect(grant).toEqual({
+    expect(grant).toMatchObject({
       resourceId: 'autoscaling-group/web',
       holder: 'inc-0123456789abcdef0123',
       expiresAt: '2026-11-27T10:30:05.000Z',
@@ -163,5 +185,40 @@ describe('acquire-lease handler', () => {
     expect(error.name).toBe('MalformedEventError');
     expect(error.message).toMatch(field);
     expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  describe('flap guards, checked while holding the lease', () => {
+    it('refuses with CircuitOpenError while the circuit is open, and opens nothing new', async () => {
+      dynamo.on(GetCommand, { Key: { pk: 'RESOURCE#autoscaling-group/web', sk: 'CIRCUIT' } }).resolves({
+        Item: { status: 'open', reason: '3 failed remediations', openedAt: '2026-11-27T09:00:00.000Z' },
+      });
+      const error = await rejectionOf(invoke(handler, event()));
+      expect(error).toMatchObject({ name: 'CircuitOpenError', message: expect.stringContaining('3 failed remediations') });
+      expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(1); // the lease only
+    });
+
+    it('refuses with AttemptBudgetExhaustedError once the resource has used its budget', async () => {
+      dynamo.on(QueryCommand).resolves({ Items: [ledgerItem(1, { result: 'healthy' }), ledgerItem(2, { result: 'healthy' }), ledgerItem(3, { result: 'healthy' })] });
+      const error = await rejectionOf(invoke(handler, event()));
+      expect(error).toMatchObject({ name: 'AttemptBudgetExhaustedError', message: expect.stringContaining('3 of 3 actions') });
+    });
+
+    it('opens the circuit and refuses with PingPongDetectedError when the plan pushes again what someone reverted', async () => {
+      dynamo.on(QueryCommand).resolves({ Items: [ledgerItem(1, { result: 'healthy', effect: { before: 4, after: 6 } })] });
+      const error = await rejectionOf(invoke(handler, event()));
+      expect(error).toMatchObject({ name: 'PingPongDetectedError', message: expect.stringContaining('the circuit of autoscaling-group/web is now open') });
+      const circuitWrites = dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.Key?.sk === 'CIRCUIT');
+      expect(circuitWrites).toHaveLength(1);
+      expect(circuitWrites[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':open': 'open', ':reason': expect.stringMatching(/^ping-pong: /) });
+    });
+
+    it('returns the guard checks with the grant when all pass', async () => {
+      const grant = await invoke(handler, event());
+      expect(grant.guards.map((check: { name: string; passed: boolean }) => [check.name, check.passed])).toEqual([
+        ['circuit-closed', true],
+        ['attempt-budget', true],
+        ['no-ping-pong', true],
+      ]);
+    });
   });
 });

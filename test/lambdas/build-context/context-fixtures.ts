@@ -1,3 +1,4 @@
+import { DEFAULT_FLAP_GUARD } from '../../../lambdas/shared/flap-guard.js';
 import type { IncidentContext, LogExcerpt, MetricSeries } from '../../../lambdas/shared/workflow.js';
 
 /**
@@ -48,7 +49,15 @@ export function metricSeries(label: string, points: number, role: MetricSeries['
 export function sizedContext(sizes: ContextSizes = {}): IncidentContext {
   return {
     mode: 'auto',
-    limits: { maxStep: 2, maxAttempts: 3, leaseSeconds: 1_800, cooldownSeconds: 900, verifyAfterSeconds: 300, approvalTimeoutSeconds: 3_600 },
+    limits: {
+      maxStep: 2,
+      maxAttempts: 3,
+      leaseSeconds: 1_800,
+      cooldownSeconds: 900,
+      verifyAfterSeconds: 300,
+      approvalTimeoutSeconds: 3_600,
+      flapGuard: DEFAULT_FLAP_GUARD,
+    },
     resource: {
       id: 'autoscaling-group/web',
       dependencies: Array.from({ length: sizes.dependencies ?? 1 }, (_, i) => `waf-ip-set/REGIONAL/blocklist-${i}`),

@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { handler as EscalateHandler } from '../../../lambdas/escalate-incident/index.js';
@@ -42,6 +42,12 @@ beforeEach(() => {
   vi.setSystemTime(NOW);
   sequence = [];
   dynamo.reset();
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  dynamo.on(GetCommand).resolves({});
+  dynamo.on(DeleteCommand).callsFake(() => {
+    sequence.push('DeleteItem OPEN');
+    return {};
+  });
   sns.reset();
   dynamo.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
     sequence.push(`UpdateItem ${String(input.Key?.sk)}`);
@@ -97,8 +103,8 @@ describe('escalate-incident handler', () => {
 
     // Assess
     const reason = 'still unhealthy after 3 attempt(s) of 3: alarm web-cpu-high is ALARM at 91';
-    expect(result).toEqual({ reason, notified: true, leaseReleased: true });
-    expect(sequence).toEqual(['UpdateItem META', 'PutItem history', 'UpdateItem LEASE', 'Publish']);
+    expect(result).toEqual({ reason, notified: true, leaseReleased: true, circuit: 'closed' });
+    expect(sequence).toEqual(['UpdateItem META', 'PutItem history', 'DeleteItem OPEN', 'UpdateItem LEASE', 'Publish']);
 
     expect(updatesOf(INCIDENT_KEY)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
       ':status': 'escalated',
@@ -201,16 +207,41 @@ describe('escalate-incident handler', () => {
     expect(publish.MessageAttributes?.resourceId?.StringValue).toBe(`autoscaling-group/${name}`);
   });
 
-  it('reports a throttled publish as TransientAwsError', async () => {
+  it('falls back to logging the whole notification when SNS keeps refusing, and still closes the incident', async () => {
     // Prepare
     sns.on(PublishCommand).rejects(throttlingError());
+    const { logger } = await import('../../../lambdas/shared/powertools.js');
+    const spy = vi.spyOn(logger, 'error');
 
     // Act
-    const error = await rejectionOf(invoke(handler, event()));
+    const result = await invoke(handler, event());
+    const calls = spy.mock.calls.filter(([message]) => String(message).startsWith('ESCALATION NOT DELIVERED'));
+    spy.mockRestore();
 
     // Assess
-    expect(error.name).toBe('TransientAwsError');
-    expect(error.message).toContain('Publish failed transiently (ThrottlingException)');
+    expect(result).toMatchObject({ notified: false, leaseReleased: true });
+    expect(sequence.slice(0, 2)).toEqual(['UpdateItem META', 'PutItem history']);
+    expect(calls).toHaveLength(1);
+    const entry = calls[0]![1] as { notification: { type: string; incidentId: string; reason: string } };
+    expect(entry.notification).toMatchObject({ type: 'incident.escalated', incidentId: 'inc-0123456789abcdef0123', reason: expect.stringContaining('still unhealthy') });
+  });
+
+  it('names the open circuit and the command that resets it in the notification', async () => {
+    // Prepare
+    dynamo.on(GetCommand, { Key: { pk: 'RESOURCE#autoscaling-group/web', sk: 'CIRCUIT' } }).resolves({
+      Item: { status: 'open', reason: '3 failed remediations', openedAt: '2026-11-27T09:00:00.000Z' },
+    });
+
+    // Act
+    const result = await invoke(handler, event());
+
+    // Assess
+    expect(result.circuit).toBe('open');
+    const publish = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    expect(publish.Subject).toContain('(circuit open)');
+    expect(JSON.parse(publish.Message ?? '')).toMatchObject({
+      circuit: { status: 'open', reason: '3 failed remediations', reset: `npx self-heal circuit reset autoscaling-group/web --table ${TABLE_NAME} --by "<your name>"` },
+    });
   });
 
   it('notifies nobody when the incident cannot be closed', async () => {

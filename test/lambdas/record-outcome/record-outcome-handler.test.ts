@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { handler as RecordOutcomeHandler } from '../../../lambdas/record-outcome/index.js';
@@ -31,6 +31,12 @@ beforeEach(() => {
   vi.setSystemTime(NOW);
   sequence = [];
   dynamo.reset();
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  dynamo.on(GetCommand).resolves({});
+  dynamo.on(DeleteCommand).callsFake(() => {
+    sequence.push('DeleteItem OPEN');
+    return {};
+  });
   dynamo.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
     sequence.push(`UpdateItem ${String(input.Key?.sk)}`);
     return {};
@@ -89,7 +95,7 @@ describe('record-outcome handler', () => {
     const result = await invoke(handler, resolved());
 
     // Assess
-    expect(sequence).toEqual(['UpdateItem META', 'PutItem history', 'UpdateItem LEASE']);
+    expect(sequence).toEqual(['UpdateItem META', 'PutItem history', 'DeleteItem OPEN', 'UpdateItem LEASE']);
 
     const [close] = updatesOf(INCIDENT_KEY);
     expect(close!.args[0].input.Key).toEqual(INCIDENT_KEY);
@@ -126,7 +132,29 @@ describe('record-outcome handler', () => {
       outcome: 'resolved',
       summary: 'resolved after 1 attempt(s): scaled web 4 → 6; alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
       leaseReleased: true,
+      cooldownSeconds: 900,
     });
+  });
+
+  it('doubles the cooldown for every failed remediation of the resource in the window', async () => {
+    // Prepare: two earlier attempts on the resource failed verification within the window.
+    const failed = (n: number) => ({
+      incidentId: `inc-old-${n}`,
+      attempt: 1,
+      action: 'scaleOutAsg',
+      target: 'autoscaling-group/web',
+      at: new Date(NOW.getTime() - n * 600_000).toISOString(),
+      result: 'unhealthy',
+    });
+    dynamo.on(QueryCommand).resolves({ Items: [failed(1), failed(2)] });
+
+    // Act
+    const result = await invoke(handler, resolved());
+
+    // Assess
+    expect(result.cooldownSeconds).toBe(3_600);
+    const [release] = updatesOf(LEASE_KEY);
+    expect(release!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':cooldownUntil': NOW_SECONDS + 3_600 });
   });
 
   it('reports the lease as not released when another run has taken it since', async () => {

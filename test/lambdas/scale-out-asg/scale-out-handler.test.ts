@@ -90,10 +90,20 @@ describe('scale-out-asg handler', () => {
     const result = await invoke(handler, event());
 
     // Assess
-    expect(sequence).toEqual(['DescribeAutoScalingGroups', 'PutItem', 'SetDesiredCapacity']);
+    expect(sequence).toEqual(['DescribeAutoScalingGroups', 'PutItem', 'PutItem', 'SetDesiredCapacity']);
 
     const puts = dynamo.commandCalls(PutCommand);
-    expect(puts).toHaveLength(1);
+    expect(puts).toHaveLength(2);
+    expect(puts[1]!.args[0].input.Item).toMatchObject({
+      pk: 'RESOURCE#autoscaling-group/web',
+      sk: 'ACTION#inc-0123456789abcdef0123#0001',
+      type: 'action',
+      action: 'scaleOutAsg',
+      target: 'autoscaling-group/web',
+      result: 'pending',
+      effect: { before: 4, after: 6 },
+    });
+    expect(puts[1]!.args[0].input.ConditionExpression).toBe('attribute_not_exists(pk)');
     const put = puts[0]!.args[0].input;
     expect(put.TableName).toBe(TABLE_NAME);
     expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
@@ -138,7 +148,7 @@ describe('scale-out-asg handler', () => {
     // Assess
     expect(error.name).toBe('TransientAwsError');
     expect(error.message).toContain('SetDesiredCapacity');
-    expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.type)).toEqual(['attempt', 'action']);
   });
 
   it('changes nothing when the group already has the target capacity', async () => {

@@ -1,0 +1,60 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as z from 'zod';
+import { documentClient } from '../shared/clients.js';
+import { requireEnv } from '../shared/env.js';
+import { failuresInWindow, FlapGuardSettingsSchema } from '../shared/flap-guard.js';
+import { workflowHandler } from '../shared/handler.js';
+import { IncidentSchema } from '../shared/incident.js';
+import { logger, metrics } from '../shared/powertools.js';
+import { SafetyLedger } from '../shared/safety-ledger.js';
+
+const ledger = new SafetyLedger(documentClient(), requireEnv('TABLE_NAME'));
+
+export const RecordAttemptResultInputSchema = z.object({
+  incident: IncidentSchema,
+  attempt: z.number().int().min(1),
+  verification: z.object({ healthy: z.boolean(), summary: z.string().optional() }),
+  flapGuard: FlapGuardSettingsSchema,
+});
+
+export interface AttemptResult {
+  result: 'healthy' | 'unhealthy';
+  /** Failed remediations of the resource in the window, this one included. */
+  failuresInWindow: number;
+  circuit: 'open' | 'closed';
+  /** True when this failure was the one that opened the circuit. */
+  circuitOpened: boolean;
+  reason?: string;
+}
+
+/**
+ * Writes the verified result of an attempt to the resource's ledger, and
+ * opens the resource's circuit when failed remediations in the window reach
+ * the threshold: a fix that does not stick is not tried again until a human
+ * resets the circuit. Idempotent: a retry sets the same result and finds the
+ * circuit already open.
+ */
+export const lambdaHandler = async ({ incident, attempt, verification, flapGuard }: z.infer<typeof RecordAttemptResultInputSchema>): Promise<AttemptResult> => {
+  const now = new Date();
+  const resourceId = incident.resource.id;
+  const result = verification.healthy ? 'healthy' : 'unhealthy';
+  await ledger.setResult(resourceId, incident.incidentId, attempt, result, now);
+
+  const [entries, circuit] = await Promise.all([ledger.entries(resourceId), ledger.circuit(resourceId)]);
+  const failures = failuresInWindow(entries, circuit, now, flapGuard);
+  if (circuit.status === 'open') {
+    return { result, failuresInWindow: failures, circuit: 'open', circuitOpened: false, reason: circuit.reason };
+  }
+  if (result === 'unhealthy' && failures >= flapGuard.circuitFailureThreshold) {
+    const hours = Math.round((flapGuard.budgetWindowSeconds / 3_600) * 10) / 10;
+    const reason = `${failures} failed remediations of ${resourceId} in ${hours} h (threshold ${flapGuard.circuitFailureThreshold}); the last: ${verification.summary ?? 'not healthy'}`;
+    const opened = await ledger.openCircuit(resourceId, reason, incident.incidentId, now);
+    metrics.addMetric('CircuitsOpened', MetricUnit.Count, opened ? 1 : 0);
+    logger.warn('circuit opened: the fix does not stick', { resourceId, failures, opened });
+    return { result, failuresInWindow: failures, circuit: 'open', circuitOpened: opened, reason };
+  }
+  logger.info('attempt result recorded', { resourceId, result, failures });
+  return { result, failuresInWindow: failures, circuit: 'closed', circuitOpened: false };
+};
+
+export const handler = workflowHandler(RecordAttemptResultInputSchema, lambdaHandler, { emitsMetrics: true });
