@@ -15,6 +15,11 @@ import { LOCAL_APPROVAL_URL, SimulatedApprover } from './simulated-approver.js';
 import { SimulatedWorld } from './simulated-world.js';
 import { formatTimeline, statePath } from './timeline.js';
 
+import { main as cli } from '../cli/self-heal.js';
+import { circuitResetCommand } from '../lambdas/shared/circuit-commands.js';
+import type { CircuitState } from '../lambdas/shared/flap-guard.js';
+import { SafetyLedger } from '../lambdas/shared/safety-ledger.js';
+
 export const LOCAL_TABLE_NAME = 'self-healing-state';
 
 type IntakeHandler = (event: unknown, context: Context) => Promise<{ status: string; incidentId?: string; executionName?: string; reason?: string }>;
@@ -132,6 +137,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     };
     const signals: SignalResult[] = [];
     for (const signal of scenario.signals) {
+      if ('resetCircuit' in signal) {
+        await settle();
+        await resetCircuitAsHuman(signal.resetCircuit, signal.by, db.endpoint, print);
+        continue;
+      }
       if ('alarm' in signal) {
         if (signal.afterRunsSettle) await settle();
         for (const [group, demand] of Object.entries(signal.setCpuDemand)) world.setCpuDemand(group, demand);
@@ -167,9 +177,19 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     }
 
     const leakedLeases = await findLeakedLeases(scenario, incidents, store);
+    const ledger = new SafetyLedger(documents, LOCAL_TABLE_NAME);
+    const circuits = new Map<string, CircuitState>();
+    for (const resource of scenario.resources) {
+      const circuit = await ledger.circuit(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }));
+      circuits.set(resource.name, circuit);
+      if (circuit.status === 'open' || circuit.resetAt !== undefined) {
+        print(`  circuit of ${resource.name}: ${circuit.status.toUpperCase()}${circuit.status === 'open' ? ` — ${circuit.reason}` : ` (reset by ${circuit.resetBy})`}`);
+        if (circuit.status === 'open') print(`    reset with: ${circuitResetCommand(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }), LOCAL_TABLE_NAME)}`);
+      }
+    }
     const scan = await documents.send(new ScanCommand({ TableName: LOCAL_TABLE_NAME }));
     const incidentRecords = (scan.Items ?? []).filter((item) => item.type === 'incident').length;
-    const mismatches = [...compare(scenario, { signals, executions, incidents, world, incidentRecords }), ...leakedLeases, ...approver.finalProblems()];
+    const mismatches = [...compare(scenario, { signals, executions, incidents, world, incidentRecords, circuits }), ...leakedLeases, ...approver.finalProblems()];
     return { scenario: scenario.name, passed: mismatches.length === 0, mismatches, leakedLeases, signals, executions, incidents, world };
   } finally {
     world.uninstall();
@@ -185,6 +205,7 @@ interface Observed {
   world: SimulatedWorld;
   /** Incident records in the table: one per started run, none for ignored or rejected signals. */
   incidentRecords: number;
+  circuits: Map<string, CircuitState>;
 }
 
 /** Every way the observed end state differs from the scenario's expectations. */
@@ -214,7 +235,19 @@ function compare(scenario: Scenario, observed: Observed): string[] {
   for (const [name, wanted] of Object.entries(expect.alarms)) {
     check(`alarm ${name} state`, observed.world.alarmState(name), wanted);
   }
+  for (const [name, wanted] of Object.entries(expect.circuits)) {
+    check(`circuit of ${name}`, observed.circuits.get(name)?.status, wanted);
+  }
   return mismatches;
+}
+
+/** Runs the documented reset command, as the on-call human would, against the local table. */
+async function resetCircuitAsHuman(resourceName: string, by: string, endpoint: string, print: (line: string) => void): Promise<void> {
+  const resourceId = resourceIdOf({ kind: 'autoscaling-group', name: resourceName });
+  const args = ['circuit', 'reset', resourceId, '--table', LOCAL_TABLE_NAME, '--by', by];
+  print(`  human: npx self-heal ${args.join(' ')}`);
+  const code = await cli([...args, '--endpoint', endpoint], { out: (line) => print(`    ${line}`), err: (line) => print(`    ${line}`) });
+  if (code !== 0) throw new Error(`the circuit reset command failed with exit code ${code}`);
 }
 
 async function findLeakedLeases(scenario: Scenario, incidents: IncidentResult[], store: StateStore): Promise<string[]> {

@@ -44,6 +44,14 @@ const SignalSchema = z.union([
     /** A raw event, delivered as is: malformed, foreign or hand-made. */
     event: z.unknown(),
   }),
+  z.object({
+    /**
+     * A human resets the resource's circuit with the documented command
+     * (`npx self-heal circuit reset`), after every run so far has finished.
+     */
+    resetCircuit: z.string(),
+    by: z.string().default('on-call'),
+  }),
 ]);
 
 const LeaseSchema = z.object({
@@ -76,6 +84,8 @@ const ExpectSchema = z.object({
   alarms: z.record(z.string(), z.enum(['OK', 'ALARM'])).default({}),
   /** SNS escalations published. */
   notifications: z.number().int().min(0).default(0),
+  /** Final circuit state by resource name. */
+  circuits: z.record(z.string(), z.enum(['open', 'closed'])).default({}),
 });
 
 export const ScenarioSchema = z.object({
