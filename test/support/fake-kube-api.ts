@@ -1,0 +1,531 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ClusterConnection, type KubeApiFactory, buildKubeConfig, kubeApisFrom } from '../../lambdas/shared/eks/kube-client.js';
+
+/**
+ * A fake Kubernetes API server on loopback, for the real
+ * `@kubernetes/client-node` over plain http. It serves the few routes the
+ * EKS executors use — Deployments (GET, PUT, PATCH), ReplicaSets (LIST with
+ * a label selector), ConfigMaps (GET, PUT, PATCH) and Pods (LIST) — with
+ * the three patch types (JSON Patch, JSON Merge Patch and a simplified
+ * strategic merge), resourceVersion preconditions that answer 409 Conflict,
+ * and a small Deployment controller: a new pod template gets a ReplicaSet
+ * and the next revision, an old one gets its ReplicaSet renumbered, as
+ * `kubectl rollout undo` relies on. It records every request, so a test can
+ * assert that nothing was written.
+ */
+
+export type Resource = 'deployments' | 'replicasets' | 'configmaps' | 'pods';
+type KubeObject = Record<string, any>;
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path without the query. */
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly contentType?: string;
+  readonly authorization?: string;
+  /** The parsed JSON body, if any. */
+  readonly body?: unknown;
+}
+
+export interface FakeKubeApi {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Every request received, oldest first. */
+  readonly requests: RecordedRequest[];
+  /** The requests that could change something (everything but GET). */
+  writes(): RecordedRequest[];
+  /** Stores an object as the cluster would: uid, resourceVersion and (for a Deployment) generation filled in. */
+  seed(resource: Resource, object: KubeObject): KubeObject;
+  /** A copy of a stored object. */
+  get(resource: Resource, namespace: string, name: string): KubeObject | undefined;
+  list(resource: Resource, namespace: string): KubeObject[];
+  /** Another actor's write: the stored object is changed in place and gets a new resourceVersion. */
+  update(resource: Resource, namespace: string, name: string, change: (object: KubeObject) => void): KubeObject;
+  /** Runs once, when the next write arrives and before it is handled: a concurrent writer. */
+  beforeNextWrite(hook: () => void): void;
+  /** The factory the executors take, pointed at this server; records the connections it was given. */
+  apiFactory(): KubeApiFactory & { connections: ClusterConnection[] };
+  /** Forgets objects, requests and hooks. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as KubeObject)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// ---- patches ---------------------------------------------------------------------------------
+
+class PatchError extends Error {}
+
+function isObject(value: unknown): value is KubeObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** RFC 7386 JSON Merge Patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return clone(patch);
+  const result: KubeObject = isObject(target) ? clone(target) : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
+/**
+ * A simplified strategic merge: maps merge, `null` deletes, lists of objects
+ * with a `name` merge by name (containers, env, ports, volumes), other lists
+ * are replaced, and `$patch: replace` replaces a map.
+ */
+export function strategicMergePatch(target: unknown, patch: unknown): unknown {
+  if (Array.isArray(patch) && Array.isArray(target) && patch.every((item) => isObject(item) && typeof item.name === 'string')) {
+    const result = clone(target) as KubeObject[];
+    for (const item of patch as KubeObject[]) {
+      const index = result.findIndex((existing) => isObject(existing) && existing.name === item.name);
+      if (index === -1) result.push(clone(item));
+      else result[index] = strategicMergePatch(result[index], item) as KubeObject;
+    }
+    return result;
+  }
+  if (!isObject(patch)) return clone(patch);
+  if (patch.$patch === 'replace') {
+    const { $patch: _directive, ...rest } = patch;
+    return clone(rest);
+  }
+  const result: KubeObject = isObject(target) ? clone(target) : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = strategicMergePatch(result[key], value);
+  }
+  return result;
+}
+
+function pointer(path: string): string[] {
+  if (path === '') return [];
+  if (!path.startsWith('/')) throw new PatchError(`invalid JSON pointer ${path}`);
+  return path
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** RFC 6902 JSON Patch: add, remove, replace, test. */
+export function jsonPatch(target: unknown, operations: unknown): unknown {
+  if (!Array.isArray(operations)) throw new PatchError('a JSON Patch is an array of operations');
+  let document = clone(target);
+  for (const operation of operations as KubeObject[]) {
+    const segments = pointer(String(operation.path));
+    if (segments.length === 0) {
+      if (operation.op === 'test') {
+        if (canonical(document) !== canonical(operation.value)) throw new PatchError('test operation failed');
+        continue;
+      }
+      document = operation.op === 'remove' ? undefined : clone(operation.value);
+      continue;
+    }
+    const parentSegments = segments.slice(0, -1);
+    const last = segments[segments.length - 1]!;
+    let parent: any = document;
+    for (const segment of parentSegments) {
+      parent = parent?.[Array.isArray(parent) ? Number(segment) : segment];
+      if (parent === undefined || parent === null) throw new PatchError(`path ${String(operation.path)} does not exist`);
+    }
+    const exists = Array.isArray(parent) ? Number(last) < parent.length : isObject(parent) && Object.hasOwn(parent, last);
+    switch (operation.op) {
+      case 'add':
+        if (Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, clone(operation.value));
+        else if (isObject(parent)) parent[last] = clone(operation.value);
+        else throw new PatchError(`cannot add at ${String(operation.path)}`);
+        break;
+      case 'replace':
+        if (!exists) throw new PatchError(`replace: path ${String(operation.path)} does not exist`);
+        if (Array.isArray(parent)) parent[Number(last)] = clone(operation.value);
+        else parent[last] = clone(operation.value);
+        break;
+      case 'remove':
+        if (!exists) throw new PatchError(`remove: path ${String(operation.path)} does not exist`);
+        if (Array.isArray(parent)) parent.splice(Number(last), 1);
+        else delete parent[last];
+        break;
+      case 'test':
+        if (!exists || canonical(Array.isArray(parent) ? parent[Number(last)] : parent[last]) !== canonical(operation.value)) {
+          throw new PatchError(`test operation failed at ${String(operation.path)}`);
+        }
+        break;
+      default:
+        throw new PatchError(`unsupported JSON Patch operation ${String(operation.op)}`);
+    }
+  }
+  return document;
+}
+
+// ---- label selectors ------------------------------------------------------------------------
+
+/** Equality (`a=b`, `a==b`, `a!=b`) and set (`a in (x,y)`, `a notin (x)`, `a`, `!a`) requirements. */
+export function matchesSelector(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
+  if (!selector) return true;
+  const have = labels ?? {};
+  const requirements = selector.match(/(?:[^,(]|\([^)]*\))+/g) ?? [];
+  return requirements.every((raw) => {
+    const requirement = raw.trim();
+    let match: RegExpMatchArray | null;
+    if ((match = requirement.match(/^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
+      const values = match[3]!.split(',').map((value) => value.trim());
+      const value = have[match[1]!];
+      return match[2] === 'in' ? value !== undefined && values.includes(value) : value === undefined || !values.includes(value);
+    }
+    if ((match = requirement.match(/^([^!=\s]+)\s*!=\s*(.*)$/))) return have[match[1]!] !== match[2];
+    if ((match = requirement.match(/^([^!=\s]+)\s*==?\s*(.*)$/))) return have[match[1]!] === match[2];
+    if (requirement.startsWith('!')) return !Object.hasOwn(have, requirement.slice(1));
+    return Object.hasOwn(have, requirement);
+  });
+}
+
+// ---- the server -----------------------------------------------------------------------------
+
+const KINDS: Record<Resource, { kind: string; apiVersion: string; group: string }> = {
+  deployments: { kind: 'Deployment', apiVersion: 'apps/v1', group: 'apps' },
+  replicasets: { kind: 'ReplicaSet', apiVersion: 'apps/v1', group: 'apps' },
+  configmaps: { kind: 'ConfigMap', apiVersion: 'v1', group: '' },
+  pods: { kind: 'Pod', apiVersion: 'v1', group: '' },
+};
+
+const ROUTE = /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([^/]+)\/(deployments|replicasets|configmaps|pods)(?:\/([^/]+))?$/;
+const REVISION = 'deployment.kubernetes.io/revision';
+const HASH_LABEL = 'pod-template-hash';
+
+function status(code: number, reason: string, message: string, details?: KubeObject): KubeObject {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+}
+
+function withoutHash(template: KubeObject | undefined): KubeObject {
+  const copy = clone(template ?? {});
+  if (copy.metadata?.labels) delete copy.metadata.labels[HASH_LABEL];
+  if (copy.metadata?.labels && Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
+  return copy;
+}
+
+export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+  const objects = new Map<string, KubeObject>();
+  const requests: RecordedRequest[] = [];
+  let writeHooks: (() => void)[] = [];
+  let resourceVersion = 1000;
+  let uids = 0;
+
+  const keyOf = (resource: Resource, namespace: string, name: string) => `${resource}/${namespace}/${name}`;
+  const nextVersion = () => String(++resourceVersion);
+
+  /** The Deployment controller's reaction to a pod template: the matching ReplicaSet gets the next revision. */
+  function rollOut(deployment: KubeObject): void {
+    const namespace = deployment.metadata.namespace as string;
+    const uid = deployment.metadata.uid as string;
+    const owned = [...objects.values()].filter(
+      (object) =>
+        object.kind === 'ReplicaSet' &&
+        object.metadata.namespace === namespace &&
+        (object.metadata.ownerReferences ?? []).some((owner: KubeObject) => owner.uid === uid && owner.controller === true),
+    );
+    const revisions = owned.map((replicaSet) => Number(replicaSet.metadata.annotations?.[REVISION] ?? 0));
+    const newest = revisions.length > 0 ? Math.max(...revisions) : 0;
+    const template = withoutHash(deployment.spec.template);
+    let replicaSet = owned.find((candidate) => canonical(withoutHash(candidate.spec.template)) === canonical(template));
+    if (replicaSet === undefined) {
+      const hash = createHash('sha256').update(canonical(template)).digest('hex').slice(0, 10);
+      const labels = { ...(template.metadata?.labels ?? {}), [HASH_LABEL]: hash };
+      replicaSet = {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${deployment.metadata.name}-${hash}`,
+          namespace,
+          uid: `uid-${++uids}`,
+          labels,
+          annotations: { [REVISION]: String(newest + 1) },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, uid, controller: true }],
+          resourceVersion: nextVersion(),
+        },
+        spec: {
+          replicas: deployment.spec.replicas ?? 1,
+          selector: { matchLabels: { ...(deployment.spec.selector?.matchLabels ?? {}), [HASH_LABEL]: hash } },
+          template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
+        },
+      };
+      objects.set(keyOf('replicasets', namespace, replicaSet.metadata.name), replicaSet);
+    } else if (Number(replicaSet.metadata.annotations?.[REVISION] ?? 0) !== newest) {
+      replicaSet.metadata.annotations = { ...(replicaSet.metadata.annotations ?? {}), [REVISION]: String(newest + 1) };
+      replicaSet.metadata.resourceVersion = nextVersion();
+    }
+    const revision = replicaSet.metadata.annotations[REVISION] as string;
+    if (deployment.metadata.annotations?.[REVISION] !== revision) {
+      deployment.metadata.annotations = { ...(deployment.metadata.annotations ?? {}), [REVISION]: revision };
+      deployment.metadata.resourceVersion = nextVersion();
+    }
+  }
+
+  /** Stores a write from a client or another actor; returns the object as written (before the controller reacts). */
+  function store(resource: Resource, previous: KubeObject | undefined, next: KubeObject): KubeObject {
+    const written = clone(next);
+    written.apiVersion ??= KINDS[resource].apiVersion;
+    written.kind ??= KINDS[resource].kind;
+    written.metadata.uid = previous?.metadata.uid ?? written.metadata.uid ?? `uid-${++uids}`;
+    written.metadata.resourceVersion = nextVersion();
+    if (resource === 'deployments') {
+      const specChanged = previous === undefined || canonical(previous.spec) !== canonical(written.spec);
+      written.metadata.generation = previous === undefined ? (written.metadata.generation ?? 1) : (previous.metadata.generation ?? 1) + (specChanged ? 1 : 0);
+    }
+    const response = clone(written);
+    objects.set(keyOf(resource, written.metadata.namespace, written.metadata.name), written);
+    if (resource === 'deployments' && (previous === undefined || canonical(previous.spec?.template) !== canonical(written.spec?.template))) {
+      rollOut(written);
+    }
+    return response;
+  }
+
+  function handle(method: string, url: URL, body: unknown, contentType: string | undefined): { code: number; body: KubeObject } {
+    const route = url.pathname.match(ROUTE);
+    if (route === null) return { code: 404, body: status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`) };
+    const [, namespace, resourceName, name] = route as unknown as [string, string, Resource, string | undefined];
+    const { kind, apiVersion, group } = KINDS[resourceName];
+    if (name === undefined) {
+      if (method !== 'GET') return { code: 405, body: status(405, 'MethodNotAllowed', `${method} is not supported on a list`) };
+      const selector = url.searchParams.get('labelSelector') ?? undefined;
+      const items = [...objects.values()]
+        .filter((object) => object.kind === kind && object.metadata.namespace === namespace && matchesSelector(object.metadata.labels, selector))
+        .map(clone);
+      return { code: 200, body: { kind: `${kind}List`, apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items } };
+    }
+    const current = objects.get(keyOf(resourceName, namespace, name));
+    const notFound = { code: 404, body: status(404, 'NotFound', `${resourceName}${group ? `.${group}` : ''} "${name}" not found`, { name, group, kind: resourceName }) };
+    const conflict = {
+      code: 409,
+      body: status(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${resourceName}${group ? `.${group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { name, group, kind: resourceName },
+      ),
+    };
+    if (method === 'GET') return current ? { code: 200, body: clone(current) } : notFound;
+    if (current === undefined) return notFound;
+
+    if (method === 'PUT') {
+      const next = body as KubeObject;
+      if (!isObject(next) || !isObject(next.metadata) || next.metadata.name !== name) {
+        return { code: 400, body: status(400, 'BadRequest', 'the name of the object does not match the name on the URL') };
+      }
+      if (next.metadata.resourceVersion !== undefined && next.metadata.resourceVersion !== current.metadata.resourceVersion) return conflict;
+      return { code: 200, body: store(resourceName, current, { ...next, metadata: { ...next.metadata, namespace } }) };
+    }
+    if (method === 'PATCH') {
+      let patched: unknown;
+      try {
+        if (contentType === 'application/json-patch+json') patched = jsonPatch(current, body);
+        else if (contentType === 'application/merge-patch+json') patched = mergePatch(current, body);
+        else if (contentType === 'application/strategic-merge-patch+json') patched = strategicMergePatch(current, body);
+        else return { code: 415, body: status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format: ${contentType ?? 'none'}`) };
+      } catch (error) {
+        if (error instanceof PatchError) return { code: 422, body: status(422, 'Invalid', error.message) };
+        throw error;
+      }
+      const next = patched as KubeObject;
+      if (next.metadata?.resourceVersion !== current.metadata.resourceVersion) return conflict;
+      return { code: 200, body: store(resourceName, current, next) };
+    }
+    return { code: 405, body: status(405, 'MethodNotAllowed', `${method} is not supported`) };
+  }
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const url = new URL(request.url ?? '/', 'http://fake');
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = text;
+      }
+      const contentType = request.headers['content-type']?.split(';')[0]?.trim();
+      const method = request.method ?? 'GET';
+      requests.push({
+        method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        ...(contentType ? { contentType } : {}),
+        ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+        ...(body !== undefined ? { body } : {}),
+      });
+      if (method !== 'GET') {
+        const hooks = writeHooks;
+        writeHooks = [];
+        for (const hook of hooks) hook();
+      }
+      const result = handle(method, url, body, contentType);
+      response.writeHead(result.code, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(result.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const fake: FakeKubeApi = {
+    url,
+    requests,
+    writes: () => requests.filter((request) => request.method !== 'GET'),
+    seed(resource, object) {
+      const { kind, apiVersion } = KINDS[resource];
+      const seeded: KubeObject = clone({ apiVersion, kind, ...object });
+      seeded.metadata = { ...seeded.metadata };
+      if (typeof seeded.metadata.name !== 'string' || typeof seeded.metadata.namespace !== 'string') throw new Error('seed needs metadata.name and metadata.namespace');
+      seeded.metadata.uid ??= `uid-${++uids}`;
+      seeded.metadata.resourceVersion = nextVersion();
+      if (resource === 'deployments') seeded.metadata.generation ??= 1;
+      objects.set(keyOf(resource, seeded.metadata.namespace, seeded.metadata.name), seeded);
+      return clone(seeded);
+    },
+    get: (resource, namespace, name) => {
+      const object = objects.get(keyOf(resource, namespace, name));
+      return object === undefined ? undefined : clone(object);
+    },
+    list: (resource, namespace) => [...objects.values()].filter((o) => o.kind === KINDS[resource].kind && o.metadata.namespace === namespace).map(clone),
+    update(resource, namespace, name, change) {
+      const current = objects.get(keyOf(resource, namespace, name));
+      if (current === undefined) throw new Error(`no ${resource} ${namespace}/${name}`);
+      const next = clone(current);
+      change(next);
+      store(resource, current, next);
+      return clone(objects.get(keyOf(resource, namespace, name))!);
+    },
+    beforeNextWrite(hook) {
+      writeHooks.push(hook);
+    },
+    apiFactory() {
+      const connections: ClusterConnection[] = [];
+      const factory = (connection: ClusterConnection) => {
+        connections.push(connection);
+        return kubeApisFrom(buildKubeConfig({ name: connection.name, server: url, token: connection.token, skipTLSVerify: true }));
+      };
+      return Object.assign(factory, { connections });
+    },
+    reset() {
+      objects.clear();
+      requests.length = 0;
+      writeHooks = [];
+    },
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+  return fake;
+}
+
+// ---- seeding helpers ------------------------------------------------------------------------
+
+export interface DeploymentHistory {
+  readonly namespace: string;
+  readonly name: string;
+  /** One image per revision, oldest first; the last one is live. */
+  readonly images: readonly string[];
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  readonly paused?: boolean;
+  /** Ready pods to list for the Deployment. @default 2 */
+  readonly pods?: number;
+}
+
+/** The pod template of one revision, as the API server returns it for a Deployment. */
+export function podTemplate(name: string, image: string): KubeObject {
+  return {
+    metadata: { labels: { app: name } },
+    spec: {
+      containers: [
+        {
+          name,
+          image,
+          ports: [{ containerPort: 8080, protocol: 'TCP' }],
+          env: [{ name: 'MODE', value: 'web' }],
+          readinessProbe: { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, periodSeconds: 10 },
+          resources: { limits: { cpu: '500m', memory: '256Mi' } },
+          imagePullPolicy: 'IfNotPresent',
+        },
+      ],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+    },
+  };
+}
+
+/** A Deployment with one ReplicaSet per revision and some ready pods, as a cluster would hold them. */
+export function seedDeploymentHistory(fake: FakeKubeApi, history: DeploymentHistory): { deployment: KubeObject; replicaSets: KubeObject[] } {
+  const uid = `deployment-${history.namespace}-${history.name}`;
+  const live = history.images[history.images.length - 1];
+  if (live === undefined) throw new Error('a Deployment needs at least one revision');
+  const replicaSets = history.images.map((image, index) => {
+    const hash = createHash('sha256').update(`${history.name}:${image}:${index}`).digest('hex').slice(0, 10);
+    const template = podTemplate(history.name, image);
+    template.metadata.labels[HASH_LABEL] = hash;
+    return fake.seed('replicasets', {
+      metadata: {
+        name: `${history.name}-${hash}`,
+        namespace: history.namespace,
+        labels: { app: history.name, [HASH_LABEL]: hash },
+        annotations: { [REVISION]: String(index + 1) },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: history.name, uid, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { replicas: index === history.images.length - 1 ? 2 : 0, selector: { matchLabels: { app: history.name, [HASH_LABEL]: hash } }, template },
+    });
+  });
+  // Someone else's ReplicaSet with the same labels: ownership, not labels, decides the history.
+  fake.seed('replicasets', {
+    metadata: {
+      name: `${history.name}-impostor`,
+      namespace: history.namespace,
+      labels: { app: history.name },
+      annotations: { [REVISION]: String(history.images.length + 5) },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'other', uid: 'someone-else', controller: true }],
+    },
+    spec: { replicas: 0, selector: { matchLabels: { app: history.name } }, template: podTemplate(history.name, 'evil:latest') },
+  });
+  for (let index = 0; index < (history.pods ?? 2); index++) {
+    fake.seed('pods', {
+      metadata: { name: `${history.name}-pod-${index}`, namespace: history.namespace, labels: { app: history.name } },
+      spec: podTemplate(history.name, live).spec,
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+  }
+  const deployment = fake.seed('deployments', {
+    metadata: {
+      name: history.name,
+      namespace: history.namespace,
+      uid,
+      generation: history.images.length,
+      labels: { app: history.name, ...(history.labels ?? {}) },
+      annotations: { [REVISION]: String(history.images.length), ...(history.annotations ?? {}) },
+    },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: history.name } },
+      template: podTemplate(history.name, live),
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      ...(history.paused ? { paused: true } : {}),
+    },
+    status: { observedGeneration: history.images.length, replicas: 2, readyReplicas: 2 },
+  });
+  return { deployment, replicaSets };
+}
