@@ -26,7 +26,7 @@ type IntakeHandler = (event: unknown, context: Context) => Promise<{ status: str
 
 export interface SignalResult {
   description: string;
-  status: 'started' | 'duplicate' | 'ignored' | 'rejected';
+  status: 'started' | 'grouped' | 'duplicate' | 'ignored' | 'rejected';
   incidentId?: string;
   executionName?: string;
   detail?: string;
@@ -152,7 +152,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       for (let delivery = 1; delivery <= deliveries; delivery += 1) {
         const label = deliveries > 1 ? `${description} (delivery ${delivery}/${deliveries})` : description;
         try {
-          const result = await intake(structuredClone(event), localLambdaContext('intake', 30_000));
+          const result = await deliverWithRetries(() => intake(structuredClone(event), localLambdaContext('intake', 30_000)), label, print);
           signals.push({ description: label, status: result.status as SignalResult['status'], incidentId: result.incidentId, executionName: result.executionName, detail: result.reason });
           print(`  signal ${label}: intake ${result.status}${result.executionName ? ` ${result.executionName}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
         } catch (error) {
@@ -165,7 +165,13 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     await approver.settled();
 
     const incidents: IncidentResult[] = [];
-    for (const signal of signals.filter((candidate) => candidate.status === 'started')) {
+    // One per run started: a redelivery after a lost response reports `duplicate` for the run it started.
+    const opened = signals.filter(
+      (candidate, index) =>
+        (candidate.status === 'started' || candidate.status === 'duplicate') &&
+        signals.findIndex((other) => other.incidentId === candidate.incidentId) === index,
+    );
+    for (const signal of opened) {
       const record = await store.getIncident(signal.incidentId ?? '');
       incidents.push({
         incidentId: signal.incidentId ?? '',
@@ -240,6 +246,24 @@ function compare(scenario: Scenario, observed: Observed): string[] {
   }
   return mismatches;
 }
+
+/**
+ * EventBridge retries a target that failed (the intake rule allows 8
+ * retries); only a transient failure is worth it, so only that is retried here.
+ */
+async function deliverWithRetries<T>(deliver: () => Promise<T>, label: string, print: (line: string) => void): Promise<T> {
+  for (let retry = 0; ; retry += 1) {
+    try {
+      return await deliver();
+    } catch (error) {
+      if ((error as Error).name !== 'TransientAwsError' || retry >= INTAKE_RETRY_ATTEMPTS) throw error;
+      print(`  signal ${label}: intake failed transiently, EventBridge redelivers (${retry + 1}/${INTAKE_RETRY_ATTEMPTS})`);
+    }
+  }
+}
+
+/** Retries of the intake rule's target, as `AlarmIntake` configures them. */
+const INTAKE_RETRY_ATTEMPTS = 8;
 
 /** Runs the documented reset command, as the on-call human would, against the local table. */
 async function resetCircuitAsHuman(resourceName: string, by: string, endpoint: string, print: (line: string) => void): Promise<void> {

@@ -79,6 +79,37 @@ export const WorldFaultSchema = z.object({
 });
 export type WorldFault = z.infer<typeof WorldFaultSchema>;
 
+/**
+ * Seeded random faults on every simulated AWS call, for the reliability
+ * suite: transient errors before the call takes effect, and lost responses
+ * after a mutating call took effect (the caller cannot tell the two apart).
+ */
+export const WorldChaosSchema = z.object({
+  seed: z.number().int(),
+  /** Chance that a call fails before it takes effect. */
+  failureRate: z.number().min(0).max(1),
+  /** Chance that a mutating call takes effect but its response is lost. */
+  lostResponseRate: z.number().min(0).max(1).default(0),
+  errors: z.array(z.string()).min(1).default(['ThrottlingException', 'ServiceUnavailable', 'InternalFailure']),
+  /** Operations that are never disturbed (e.g. the start of runs, when intake is not retried). */
+  spare: z.array(z.string()).default([]),
+});
+export type WorldChaos = z.infer<typeof WorldChaosSchema>;
+
+const MUTATING = new Set(['SetDesiredCapacity', 'Publish', 'StartExecution', 'SendTaskSuccess', 'SendTaskFailure']);
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same faults. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 /** A change CloudTrail recorded on a resource: a deploy, a config edit. */
 export const WorldChangeSchema = z.object({
   /** The API call, e.g. `StartInstanceRefresh`. */
@@ -98,6 +129,8 @@ export const WorldSchema = z.object({
   autoScalingGroups: z.array(WorldGroupSchema),
   alarms: z.array(WorldAlarmSchema),
   faults: z.array(WorldFaultSchema).default([]),
+  /** Seeded random trouble on every call: see `WorldChaosSchema`. */
+  chaos: WorldChaosSchema.optional(),
   /**
    * Log lines per log group, oldest first; the last line was written a second
    * ago and each earlier one a second before. A group not listed does not exist.
@@ -151,6 +184,10 @@ export class SimulatedWorld {
   /** Scaling activities per group, newest first: every capacity change the world made. */
   private readonly activities = new Map<string, Activity[]>();
   private readonly faults: WorldFault[];
+  private readonly chaos?: WorldChaos;
+  private readonly random: () => number;
+  /** Every change of a group's desired capacity, in order. */
+  readonly capacityChanges: { group: string; from: number; to: number }[] = [];
   private readonly stateMachineArn: string;
   private starter: ExecutionStarter = () => undefined;
   private mocks: { restore(): void }[] = [];
@@ -165,6 +202,8 @@ export class SimulatedWorld {
     for (const group of config.autoScalingGroups) this.groups.set(group.name, { ...group });
     for (const alarm of config.alarms) this.alarms.set(alarm.name, { ...alarm });
     this.faults = config.faults.map((fault) => ({ ...fault }));
+    this.chaos = config.chaos;
+    this.random = seededRandom(config.chaos?.seed ?? 0);
     for (const [logGroupName, lines] of Object.entries(config.logs)) this.logs.set(logGroupName, [...lines]);
     this.changes = config.changes.map((change) => ({ ...change }));
     this.stateMachineArn = `arn:aws:states:${this.region}:${this.account}:stateMachine:remediate-incident`;
@@ -346,6 +385,19 @@ export class SimulatedWorld {
       this.calls.push({ operation, input, failed: fault.error });
       throw awsError(fault.error, `simulated ${fault.error} on ${operation}`, fault.httpStatusCode);
     }
+    const chaos = this.chaos;
+    if (chaos !== undefined && !chaos.spare.includes(operation)) {
+      if (this.random() < chaos.failureRate) {
+        const error = chaos.errors[Math.floor(this.random() * chaos.errors.length)]!;
+        this.calls.push({ operation, input, failed: error });
+        throw awsError(error, `chaos: ${error} on ${operation}`, error === 'ThrottlingException' ? 400 : 503);
+      }
+      if (MUTATING.has(operation) && this.random() < chaos.lostResponseRate) {
+        this.calls.push({ operation, input, failed: 'lost response' });
+        answer();
+        throw awsError('InternalFailure', `chaos: ${operation} took effect but its response was lost`, 500);
+      }
+    }
     this.calls.push({ operation, input });
     return answer();
   }
@@ -384,7 +436,10 @@ export class SimulatedWorld {
     if (desired > group.maxSize || desired < group.minSize) {
       throw awsError('ValidationError', `New SetDesiredCapacity value ${desired} is outside the group's bounds`, 400);
     }
-    if (desired !== group.desiredCapacity) this.recordActivity(group, desired);
+    if (desired !== group.desiredCapacity) {
+      this.recordActivity(group, desired);
+      this.capacityChanges.push({ group: group.name, from: group.desiredCapacity, to: desired });
+    }
     group.desiredCapacity = desired;
     return {};
   }

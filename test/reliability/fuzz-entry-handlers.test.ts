@@ -6,10 +6,12 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { VerifyMacCommand, type VerifyMacCommandInput } from '@aws-sdk/client-kms';
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FLAP_GUARD } from '../../lambdas/shared/flap-guard.js';
+import { report } from './reliability-figures.js';
 import type * as z from 'zod';
 import { runbooksJson } from '../../lib/runbook-files.js';
 import { AlarmStateChangeEventSchema } from '../../lambdas/shared/alarm-event.js';
@@ -67,6 +69,7 @@ function writes(): number {
   return (
     dynamo.commandCalls(PutCommand).length +
     dynamo.commandCalls(UpdateCommand).length +
+    dynamo.commandCalls(DeleteCommand).length +
     sfn.commandCalls(StartExecutionCommand).length +
     sfn.commandCalls(SendTaskSuccessCommand).length +
     sfn.commandCalls(SendTaskFailureCommand).length +
@@ -281,7 +284,22 @@ const WORKFLOW_TARGETS: WorkflowTarget[] = [
       const m = await import('../../lambdas/acquire-lease/index.js');
       return { handler: m.handler, schema: m.AcquireLeaseInputSchema };
     },
-    valid: () => ({ incident: testIncident(), leaseSeconds: 1_800 }),
+    valid: () => ({
+      incident: testIncident(),
+      leaseSeconds: 1_800,
+      decision: { action: 'scaleOutAsg', target: 'autoscaling-group/web' },
+      attempt: 0,
+      flapGuard: DEFAULT_FLAP_GUARD,
+      currentValue: 4,
+    }),
+  },
+  {
+    name: 'record-attempt-result',
+    load: async () => {
+      const m = await import('../../lambdas/record-attempt-result/index.js');
+      return { handler: m.handler, schema: m.RecordAttemptResultInputSchema };
+    },
+    valid: () => ({ incident: testIncident(), attempt: 1, verification: { healthy: false, summary: 'still ALARM' }, flapGuard: DEFAULT_FLAP_GUARD }),
   },
   {
     name: 'scale-out-asg',
@@ -392,4 +410,18 @@ describe('reliability: hostile input into the workflow handlers', () => {
       expect(tally.refused).toBeGreaterThan(tally.inputs / 2);
     });
   }
+});
+
+describe('reliability: fuzz figures', () => {
+  it('ran at least 10,000 hostile inputs into the entry handlers without one crash', ({ task }) => {
+    let inputs = 0;
+    let crashes = 0;
+    for (const tally of tallies.values()) {
+      inputs += tally.inputs;
+      crashes += tally.crashes;
+    }
+    report(task.meta, { fuzz: { inputs, crashes } });
+    expect(inputs).toBeGreaterThanOrEqual(10_000);
+    expect(crashes).toBe(0);
+  });
 });
