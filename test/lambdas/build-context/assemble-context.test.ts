@@ -39,7 +39,9 @@ describe('limitsOf', () => {
       cooldownSeconds: 900,
       verifyAfterSeconds: 300,
       approvalTimeoutSeconds: 3_600,
+      flapGuard: resource.flapGuard,
     });
+    expect(limitsOf(resource).flapGuard).toEqual({ attemptBudget: 3, budgetWindowSeconds: 21_600, circuitFailureThreshold: 3, maxCooldownSeconds: 21_600 });
   });
 });
 
