@@ -116,17 +116,7 @@ export class PatchEksConfigMapExecutor implements ActionExecutor<PatchConfigMapP
         const marker = markerValue({ ...mine, at: context.now.toISOString() });
         return {
           write: async (resourceVersion) =>
-            applied(
-              await apis.core.patchNamespacedConfigMap(
-                {
-                  name: params.configMap,
-                  namespace: params.namespace,
-                  body: { metadata: { resourceVersion, annotations: { [CHANGE_ANNOTATION]: marker } }, data: { [params.key]: params.value } },
-                },
-                patchAs(PatchStrategy.MergePatch),
-              ),
-              false,
-            ),
+            applied(await this.setKey(apis, params, { resourceVersion, marker, value: params.value }), false),
         };
       },
     });
@@ -163,24 +153,25 @@ export class PatchEksConfigMapExecutor implements ActionExecutor<PatchConfigMapP
         const marker = markerValue({ ...mine, at: context.now.toISOString() });
         return {
           write: async (resourceVersion) =>
-            restored(
-              await apis.core.patchNamespacedConfigMap(
-                {
-                  name: params.configMap,
-                  namespace: params.namespace,
-                  body: {
-                    metadata: { resourceVersion, annotations: { [CHANGE_ANNOTATION]: marker } },
-                    // In a JSON Merge Patch, null removes the key.
-                    data: { [params.key]: before.previous.present ? before.previous.value : null },
-                  },
-                },
-                patchAs(PatchStrategy.MergePatch),
-              ),
-              false,
-            ),
+            restored(await this.setKey(apis, params, { resourceVersion, marker, value: before.previous.present ? before.previous.value : null }), false),
         };
       },
     });
+  }
+
+  /**
+   * Sets (or, with `null`, removes: JSON Merge Patch semantics) the one key,
+   * pinned to the resourceVersion read and marked as this system's change.
+   */
+  private setKey(apis: KubeApis, params: PatchConfigMapParams, write: { resourceVersion: string; marker: string; value: string | null }): Promise<V1ConfigMap> {
+    return apis.core.patchNamespacedConfigMap(
+      {
+        name: params.configMap,
+        namespace: params.namespace,
+        body: { metadata: { resourceVersion: write.resourceVersion, annotations: { [CHANGE_ANNOTATION]: write.marker } }, data: { [params.key]: write.value } },
+      },
+      patchAs(PatchStrategy.MergePatch),
+    );
   }
 
   private read(apis: KubeApis, params: PatchConfigMapParams): Promise<V1ConfigMap> {

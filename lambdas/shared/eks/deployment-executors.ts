@@ -219,21 +219,7 @@ export class RollbackEksDeploymentExecutor
         const marker = markerValue({ ...mine, at: context.now.toISOString() });
         return {
           write: async (resourceVersion) =>
-            applied(
-              await apis.apps.patchNamespacedDeployment(
-                {
-                  name: params.deployment,
-                  namespace: params.namespace,
-                  body: [
-                    { op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion },
-                    { op: 'replace', path: '/spec/template', value: before.rollbackTo.template },
-                    ...markerOps(current, marker),
-                  ],
-                },
-                patchAs(PatchStrategy.JsonPatch),
-              ),
-              false,
-            ),
+            applied(await this.replaceTemplate(apis, params, { resourceVersion, template: before.rollbackTo.template, current, marker }), false),
         };
       },
     });
@@ -270,24 +256,33 @@ export class RollbackEksDeploymentExecutor
         const marker = markerValue({ ...mine, at: context.now.toISOString() });
         return {
           write: async (resourceVersion) =>
-            rolledForward(
-              await apis.apps.patchNamespacedDeployment(
-                {
-                  name: params.deployment,
-                  namespace: params.namespace,
-                  body: [
-                    { op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion },
-                    { op: 'replace', path: '/spec/template', value: before.template },
-                    ...markerOps(current, marker),
-                  ],
-                },
-                patchAs(PatchStrategy.JsonPatch),
-              ),
-              false,
-            ),
+            rolledForward(await this.replaceTemplate(apis, params, { resourceVersion, template: before.template, current, marker }), false),
         };
       },
     });
+  }
+
+  /**
+   * Puts a whole pod template in place with a JSON patch that also pins the
+   * resourceVersion read (a 409 if anything changed since) and marks the change.
+   */
+  private replaceTemplate(
+    apis: KubeApis,
+    params: RollbackParams,
+    write: { resourceVersion: string; template: RollbackBefore['template']; current: V1Deployment; marker: string },
+  ): Promise<V1Deployment> {
+    return apis.apps.patchNamespacedDeployment(
+      {
+        name: params.deployment,
+        namespace: params.namespace,
+        body: [
+          { op: 'replace', path: '/metadata/resourceVersion', value: write.resourceVersion },
+          { op: 'replace', path: '/spec/template', value: write.template },
+          ...markerOps(write.current, write.marker),
+        ],
+      },
+      patchAs(PatchStrategy.JsonPatch),
+    );
   }
 }
 
