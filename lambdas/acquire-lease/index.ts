@@ -47,7 +47,7 @@ export const lambdaHandler = async (input: z.infer<typeof AcquireLeaseInputSchem
   const resourceId = incident.resource.id;
   const lease = await store.acquireLease(resourceId, incident.incidentId, leaseSeconds, now);
 
-  const [entries, circuit] = await Promise.all([ledger.entries(resourceId), ledger.circuit(resourceId)]);
+  const { entries, circuit } = await ledger.state(resourceId);
   const verdict = evaluateFlapGuards(
     entries,
     circuit,

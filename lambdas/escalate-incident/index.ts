@@ -9,7 +9,7 @@ import { workflowHandler } from '../shared/handler.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { circuitResetCommand } from '../shared/circuit-commands.js';
-import { DEFAULT_FLAP_GUARD, type FlapGuardSettings } from '../shared/flap-guard.js';
+import { cooldownFor, DEFAULT_FLAP_GUARD, type FlapGuardSettings } from '../shared/flap-guard.js';
 import { SafetyLedger } from '../shared/safety-ledger.js';
 import { StateStore } from '../shared/state-store.js';
 import { type EscalationState, explainEscalation } from './explain-escalation.js';
@@ -59,11 +59,10 @@ export const lambdaHandler = async ({ incident, state, executionId, handover }: 
   );
   const resourceId = incident.resource.id;
   const flapGuard = (facts.context?.limits?.flapGuard as FlapGuardSettings | undefined) ?? DEFAULT_FLAP_GUARD;
-  const cooldownSeconds = facts.action?.changed
-    ? await ledger.cooldownSeconds(resourceId, facts.context?.limits?.cooldownSeconds ?? 0, flapGuard, now)
-    : 0;
+  // One read serves both the exponential cooldown and the circuit named in the notification.
+  const { entries, circuit } = await ledger.state(resourceId);
+  const cooldownSeconds = facts.action?.changed ? cooldownFor(facts.context?.limits?.cooldownSeconds ?? 0, entries, circuit, now, flapGuard) : 0;
   const leaseReleased = await store.releaseLease(resourceId, incident.incidentId, cooldownSeconds, now);
-  const circuit = await ledger.circuit(resourceId);
 
   const message = {
     type: recommend ? 'plan.recommended' : 'incident.escalated',

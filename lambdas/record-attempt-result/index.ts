@@ -40,7 +40,7 @@ export const lambdaHandler = async ({ incident, attempt, verification, flapGuard
   const result = verification.healthy ? 'healthy' : 'unhealthy';
   await ledger.setResult(resourceId, incident.incidentId, attempt, result, now);
 
-  const [entries, circuit] = await Promise.all([ledger.entries(resourceId), ledger.circuit(resourceId)]);
+  const { entries, circuit } = await ledger.state(resourceId);
   const failures = failuresInWindow(entries, circuit, now, flapGuard);
   if (circuit.status === 'open') {
     return { result, failuresInWindow: failures, circuit: 'open', circuitOpened: false, reason: circuit.reason };

@@ -96,6 +96,17 @@ export function nextCooldownSeconds(baseSeconds: number, failures: number, setti
   return Math.min(settings.maxCooldownSeconds, baseSeconds * 2 ** Math.min(failures, 20));
 }
 
+/** The cooldown to start now for a resource with this ledger and circuit. */
+export function cooldownFor(
+  baseSeconds: number,
+  entries: readonly LedgerEntry[],
+  circuit: CircuitState | undefined,
+  now: Date,
+  settings: FlapGuardSettings,
+): number {
+  return nextCooldownSeconds(baseSeconds, failuresInWindow(entries, circuit, now, settings), settings);
+}
+
 /** Whether `second` undoes `first`: each names the other as its inverse in the catalog. */
 export function isInverse(first: string, second: string): boolean {
   const inverseOf = (name: string) => (isActionName(name) && name !== 'escalateOnly' ? ACTIONS[name].inverse : undefined);

@@ -59,7 +59,6 @@ export class IncidentGroups {
             Item: { ...keys.openIncident(resourceId), type: 'open-incident', resourceId, ...slot, ttl: slot.openUntil + 86_400 },
             ConditionExpression: 'attribute_not_exists(pk) OR holder = :me OR openUntil < :now',
             ExpressionAttributeValues: { ':me': incidentId, ':now': epochSeconds(now) },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );

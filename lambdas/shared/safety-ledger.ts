@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { callAws } from './aws-errors.js';
-import { type ActionResult, type CircuitState, failuresInWindow, type FlapGuardSettings, type LedgerEntry, nextCooldownSeconds } from './flap-guard.js';
+import { type ActionResult, type CircuitState, cooldownFor, type FlapGuardSettings, type LedgerEntry } from './flap-guard.js';
 import { keys } from './state-store.js';
 
 /** Ledger entries outlive the longest budget window by a day. */
@@ -102,11 +102,17 @@ export class SafetyLedger {
       .sort((a, b) => a.at.localeCompare(b.at));
   }
 
+  /** The resource's ledger and circuit, read together: what every flap rule judges. */
+  async state(resourceId: string): Promise<{ entries: LedgerEntry[]; circuit: CircuitState }> {
+    const [entries, circuit] = await Promise.all([this.entries(resourceId), this.circuit(resourceId)]);
+    return { entries, circuit };
+  }
+
   /** The cooldown to start now: the base, doubled for every failed remediation in the window. */
   async cooldownSeconds(resourceId: string, baseSeconds: number, settings: FlapGuardSettings, now: Date): Promise<number> {
     if (baseSeconds <= 0) return 0;
-    const [entries, circuit] = await Promise.all([this.entries(resourceId), this.circuit(resourceId)]);
-    return nextCooldownSeconds(baseSeconds, failuresInWindow(entries, circuit, now, settings), settings);
+    const { entries, circuit } = await this.state(resourceId);
+    return cooldownFor(baseSeconds, entries, circuit, now, settings);
   }
 
   async circuit(resourceId: string): Promise<CircuitState> {
