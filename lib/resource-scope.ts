@@ -1,5 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import { parseCidr } from '../lambdas/check-policy/addresses.js';
+import { parseCidr } from '../lambdas/shared/addresses.js';
 import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js';
 import { ScopeSchema, type Mode, type Scope } from '../lambdas/shared/scope.js';
 import { type FlapGuardProps, flapGuardSettings } from './flap-guard-props.js';

@@ -2,7 +2,7 @@ import { ACTIONS, type ActionName, AUTONOMY_LEVELS, type Autonomy, isActionName,
 import type { Incident } from '../shared/incident.js';
 import { findResourceById, type ResourceScope, type Scope } from '../shared/scope.js';
 import type { Decision, IncidentContext, PolicyCheck, PolicyVerdict } from '../shared/workflow.js';
-import { isSingleHost, NON_PUBLIC_RANGES, parseCidr, protectedRanges } from './addresses.js';
+import { isSingleHost, NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../shared/addresses.js';
 
 export interface PolicyInput {
   incident: Incident;

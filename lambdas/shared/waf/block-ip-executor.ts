@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { isSingleHost, NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../../check-policy/addresses.js';
+import { isSingleHost, NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../addresses.js';
 import type { ActionParams } from '../actions/catalog.js';
 import type { ActionExecutor, ApplyContext, UndoContext } from '../actions/executor.js';
 import { OutOfScopeError, TargetNotFoundError } from '../errors.js';

@@ -7,7 +7,7 @@ import {
   WAFOptimisticLockException,
   WAFV2Client,
 } from '@aws-sdk/client-wafv2';
-import { parseCidr } from '../../check-policy/addresses.js';
+import { parseCidr } from '../addresses.js';
 import { callAws } from '../aws-errors.js';
 import { TargetNotFoundError } from '../errors.js';
 import { IpSetNearQuotaError, WafLockContentionError } from './waf-errors.js';

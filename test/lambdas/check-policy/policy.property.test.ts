@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../../../lambdas/check-policy/addresses.js';
+import { NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../../../lambdas/shared/addresses.js';
 import { evaluatePolicy } from '../../../lambdas/check-policy/policy.js';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../../../lambdas/shared/actions/catalog.js';
 import { ScopeSchema } from '../../../lambdas/shared/scope.js';
