@@ -1,13 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { admitIncident, MAX_OPEN_SECONDS } from '../../lambdas/intake/admit-incident.js';
 import { executionNameFor } from '../../lambdas/shared/execution-name.js';
 import type { Incident } from '../../lambdas/shared/incident.js';
 import { IncidentGroups } from '../../lambdas/shared/incident-groups.js';
 import { StateStore } from '../../lambdas/shared/state-store.js';
-import { createStateTable, type LocalDynamoDb, startLocalDynamoDb } from '../../local/local-dynamodb.js';
 import { testIncident } from '../support/fixtures.js';
+import { useLocalTables } from '../support/local-tables.js';
 
 /**
  * Grouping against dynalite, where the conditional writes are really
@@ -15,31 +13,17 @@ import { testIncident } from '../support/fixtures.js';
  * opens an incident and starts a run.
  */
 describe('incident grouping on a DynamoDB-protocol server', () => {
-  let db: LocalDynamoDb;
-  let client: DynamoDBDocumentClient;
+  const tables = useLocalTables('groups');
   let store: StateStore;
   let groups: IncidentGroups;
   let runs: Set<string>;
-  let table = 0;
   const t0 = new Date('2026-11-27T10:00:00Z');
   const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 
-  beforeAll(async () => {
-    db = await startLocalDynamoDb();
-    client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-      { marshallOptions: { removeUndefinedValues: true } },
-    );
-  });
-  afterAll(async () => {
-    client.destroy();
-    await db.stop();
-  });
   beforeEach(async () => {
-    table += 1;
-    await createStateTable(db.endpoint, `groups-${table}`);
-    store = new StateStore(client, `groups-${table}`);
-    groups = new IncidentGroups(client, `groups-${table}`);
+    const table = await tables.freshTable();
+    store = new StateStore(tables.client, table);
+    groups = new IncidentGroups(tables.client, table);
     runs = new Set();
   });
 

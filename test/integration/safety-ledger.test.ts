@@ -1,35 +1,18 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_FLAP_GUARD, evaluateFlapGuards, type LedgerEntry } from '../../lambdas/shared/flap-guard.js';
 import { SafetyLedger } from '../../lambdas/shared/safety-ledger.js';
-import { createStateTable, type LocalDynamoDb, startLocalDynamoDb } from '../../local/local-dynamodb.js';
+import { useLocalTables } from '../support/local-tables.js';
 
 /** The ledger and the circuit against dynalite: durable, idempotent per attempt, reset by a human. */
 describe('SafetyLedger on a DynamoDB-protocol server', () => {
-  let db: LocalDynamoDb;
-  let client: DynamoDBDocumentClient;
+  const tables = useLocalTables('ledger');
   let ledger: SafetyLedger;
-  let table = 0;
   const resource = 'autoscaling-group/web';
   const t0 = new Date('2026-11-27T10:00:00Z');
   const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
 
-  beforeAll(async () => {
-    db = await startLocalDynamoDb();
-    client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-      { marshallOptions: { removeUndefinedValues: true } },
-    );
-  });
-  afterAll(async () => {
-    client.destroy();
-    await db.stop();
-  });
   beforeEach(async () => {
-    table += 1;
-    await createStateTable(db.endpoint, `ledger-${table}`);
-    ledger = new SafetyLedger(client, `ledger-${table}`);
+    ledger = new SafetyLedger(tables.client, await tables.freshTable());
   });
 
   const action = (incidentId: string, attempt: number, minutes: number): LedgerEntry => ({

@@ -1,37 +1,21 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../lambdas/shared/state-store.js';
-import { createStateTable, type LocalDynamoDb, startLocalDynamoDb } from '../../local/local-dynamodb.js';
 import { testIncident } from '../support/fixtures.js';
+import { useLocalTables } from '../support/local-tables.js';
 
 /**
  * The lease, cooldown and record rules against dynalite: a real
  * DynamoDB-protocol server, so the conditional writes are really evaluated.
  */
 describe('StateStore on a DynamoDB-protocol server', () => {
-  let db: LocalDynamoDb;
-  let client: DynamoDBDocumentClient;
+  const tables = useLocalTables('state');
   let store: StateStore;
-  let table = 0;
   const t0 = new Date('2026-11-27T10:00:00Z');
   const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 
-  beforeAll(async () => {
-    db = await startLocalDynamoDb();
-    client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-    );
-  });
-  afterAll(async () => {
-    client.destroy();
-    await db.stop();
-  });
   beforeEach(async () => {
     // A fresh table per test keeps the cases independent.
-    table += 1;
-    await createStateTable(db.endpoint, `state-${table}`);
-    store = new StateStore(client, `state-${table}`);
+    store = new StateStore(tables.client, await tables.freshTable());
   });
 
   describe('leases', () => {

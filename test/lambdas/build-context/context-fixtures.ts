@@ -1,5 +1,5 @@
-import { DEFAULT_FLAP_GUARD } from '../../../lambdas/shared/flap-guard.js';
 import type { IncidentContext, LogExcerpt, MetricSeries } from '../../../lambdas/shared/workflow.js';
+import { testContext } from '../../support/fixtures.js';
 
 /**
  * Contexts of a chosen size for the build-context tests: every part filled,
@@ -49,15 +49,7 @@ export function metricSeries(label: string, points: number, role: MetricSeries['
 export function sizedContext(sizes: ContextSizes = {}): IncidentContext {
   return {
     mode: 'auto',
-    limits: {
-      maxStep: 2,
-      maxAttempts: 3,
-      leaseSeconds: 1_800,
-      cooldownSeconds: 900,
-      verifyAfterSeconds: 300,
-      approvalTimeoutSeconds: 3_600,
-      flapGuard: DEFAULT_FLAP_GUARD,
-    },
+    limits: testContext().limits,
     resource: {
       id: 'autoscaling-group/web',
       dependencies: Array.from({ length: sizes.dependencies ?? 1 }, (_, i) => `waf-ip-set/REGIONAL/blocklist-${i}`),

@@ -1,8 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { BlockLedger, type NewBlock, wafBlockKeys } from '../../../../lambdas/shared/waf/block-ledger.js';
-import { createStateTable, type LocalDynamoDb, startLocalDynamoDb } from '../../../../local/local-dynamodb.js';
+import { useLocalTables } from '../../../support/local-tables.js';
 import { rejectionOf } from '../../harness.js';
 import { declaredIpSet } from './fake-waf.js';
 
@@ -12,11 +11,10 @@ import { declaredIpSet } from './fake-waf.js';
  * caps are really evaluated.
  */
 describe('BlockLedger on a DynamoDB-protocol server', () => {
-  let db: LocalDynamoDb;
+  const tables = useLocalTables('waf-ledger');
   let client: DynamoDBDocumentClient;
   let ledger: BlockLedger;
   let tableName = '';
-  let table = 0;
   const ipSet = declaredIpSet();
   const otherSet = declaredIpSet({ id: 'a1b2c3d4-0000-4000-8000-000000000002', name: 'other' });
   const t0 = new Date('2026-11-27T10:00:00Z');
@@ -38,20 +36,9 @@ describe('BlockLedger on a DynamoDB-protocol server', () => {
     ...overrides,
   });
 
-  beforeAll(async () => {
-    db = await startLocalDynamoDb();
-    client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-    );
-  });
-  afterAll(async () => {
-    client.destroy();
-    await db.stop();
-  });
   beforeEach(async () => {
-    table += 1;
-    tableName = `waf-ledger-${table}`;
-    await createStateTable(db.endpoint, tableName);
+    client = tables.client;
+    tableName = await tables.freshTable();
     ledger = new BlockLedger(client, tableName, { maxAttempts: 50, backoff: async () => {} });
   });
 
