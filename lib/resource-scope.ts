@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { parseCidr } from '../lambdas/shared/addresses.js';
 import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js';
 import { ScopeSchema, type Mode, type Scope } from '../lambdas/shared/scope.js';
+import { FlapGuardSettingsSchema } from '../lambdas/shared/flap-guard.js';
 import { type FlapGuardProps, flapGuardSettings } from './flap-guard-props.js';
 import { AUTO_SCALING_GROUP_DEFAULTS, LEASE_MARGIN, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
 
@@ -37,6 +38,12 @@ const PROP_NAMES: Record<string, string> = {
   approvalTimeoutSeconds: 'approvalTimeout (in seconds)',
 };
 
+/** The `flapGuard` prop each settings field comes from. */
+const FLAP_GUARD_PROP_NAMES: Record<string, string> = {
+  budgetWindowSeconds: 'budgetWindow (in seconds)',
+  maxCooldownSeconds: 'maxCooldown (in seconds)',
+};
+
 /**
  * Turns construct props into the `Scope` the functions read from `RESOURCE_SCOPE`,
  * and checks it with the same `ScopeSchema` the functions use, so a deployment
@@ -66,9 +73,13 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
     problems.push('autoScalingGroups: register at least one Auto Scaling group');
   }
 
+  // Deployment-wide, so checked once and named as the prop, not once per group.
   let flapGuard = {};
   try {
-    flapGuard = flapGuardSettings(input.flapGuard);
+    const settings = flapGuardSettings(input.flapGuard);
+    const checked = FlapGuardSettingsSchema.safeParse(settings);
+    if (checked.success) flapGuard = settings;
+    else for (const issue of checked.error.issues) problems.push(`flapGuard.${FLAP_GUARD_PROP_NAMES[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`);
   } catch (error) {
     problems.push(`flapGuard: ${(error as Error).message}`);
   }
@@ -126,7 +137,7 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
       dependencies: [...(target.dependencies ?? [])],
       logGroupNames: [...(target.logGroupNames ?? [])],
       relatedMetrics: [...(target.relatedMetrics ?? [])],
-      flapGuard: flapGuard,
+      flapGuard,
       ...(target.approvalTimeout === undefined
         ? {}
         : { approvalTimeoutSeconds: seconds(`${where}.approvalTimeout`, target.approvalTimeout) }),

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidSelfHealingConfigError, parseSelfHealingConfig } from '../../lib/self-healing-config.js';
+import { SelfHealingStack } from '../../lib/self-healing-stack.js';
+import { testApp } from './test-app.js';
 
 const valid = {
   mode: 'dry-run',
@@ -65,5 +67,19 @@ describe('parseSelfHealingConfig', () => {
     // Decide times out after 50 s; the model must give up early enough for the runbooks to decide.
     expect(() => parseSelfHealingConfig({ ...valid, decision: { timeoutSeconds: 41 } })).toThrow(/decision\.timeoutSeconds/);
     expect(() => parseSelfHealingConfig({ ...valid, decision: { modelId: '' } })).toThrow(/decision\.modelId/);
+  });
+
+  it('turns flapGuard hours and minutes into the seconds every group carries, and rejects unknown keys in it', () => {
+    const stack = new SelfHealingStack(testApp(), 'FlapGuard', {
+      config: { ...valid, flapGuard: { attemptBudget: 4, budgetWindowHours: 1.5, circuitFailureThreshold: 2, maxCooldownMinutes: 45 } },
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    expect(stack.selfHealing.resourceScope.resources[0]!.flapGuard).toEqual({
+      attemptBudget: 4,
+      budgetWindowSeconds: 5_400,
+      circuitFailureThreshold: 2,
+      maxCooldownSeconds: 2_700,
+    });
+    expect(() => parseSelfHealingConfig({ ...valid, flapGuard: { budget: 3 } })).toThrow(/flapGuard/);
   });
 });

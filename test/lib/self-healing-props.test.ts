@@ -182,6 +182,25 @@ describe('autonomy and guardrails', () => {
     expect(ScopeSchema.parse(JSON.parse(checkPolicy.Properties.Environment.Variables.RESOURCE_SCOPE))).toEqual(selfHealing.resourceScope);
   });
 
+  it('hands flapGuard to every group, in seconds, keeping the defaults for what it leaves out', () => {
+    const selfHealing = build({}, { flapGuard: { attemptBudget: 5, budgetWindow: Duration.hours(2), maxCooldown: Duration.minutes(30) } })();
+    expect(selfHealing.resourceScope.resources[0]!.flapGuard).toEqual({
+      attemptBudget: 5,
+      budgetWindowSeconds: 7_200,
+      circuitFailureThreshold: 3,
+      maxCooldownSeconds: 1_800,
+    });
+  });
+
+  it('rejects a flapGuard outside the limits the functions enforce, naming the field', () => {
+    const error = errorOf(build({}, { flapGuard: { attemptBudget: 0, circuitFailureThreshold: 1.5, budgetWindow: Duration.seconds(30) } }));
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^flapGuard\.attemptBudget: /),
+      expect.stringMatching(/^flapGuard\.budgetWindow \(in seconds\): /),
+      expect.stringMatching(/^flapGuard\.circuitFailureThreshold: /),
+    ]);
+  });
+
   it('rejects an unknown action name in autonomy, naming the key and where it was set', () => {
     expect(build({}, { autonomy: { scaleOutAsgg: 'auto' } as never })).toThrow(/- autonomy: Unrecognized key: "scaleOutAsgg"/);
     expect(build({ autonomy: { rebootEverything: 'auto' } as never })).toThrow(
