@@ -226,6 +226,7 @@ function compare(scenario: Scenario, observed: Observed): string[] {
   check('executions started', observed.world.executions.size, expect.executions);
   check('signals rejected', observed.signals.filter((signal) => signal.status === 'rejected').length, expect.rejected);
   check('signals ignored', observed.signals.filter((signal) => signal.status === 'ignored').length, expect.ignored);
+  check('signals grouped', observed.signals.filter((signal) => signal.status === 'grouped').length, expect.grouped);
   check('escalations published', observed.world.notifications.length, expect.notifications);
   check('incident count', observed.incidents.length, expect.incidents.length);
   check('incident records written', observed.incidentRecords, expect.incidents.length);

@@ -66,6 +66,8 @@ const ExpectSchema = z.object({
   executions: z.number().int().min(0),
   /** Signals the intake rejected as malformed. */
   rejected: z.number().int().min(0).default(0),
+  /** Signals grouped into a resource's open incident as evidence, starting no run. */
+  grouped: z.number().int().min(0).default(0),
   /** Signals the intake ignored (unregistered alarm, not ALARM). */
   ignored: z.number().int().min(0).default(0),
   /** Final status of each incident, by resource name, in order of arrival. */
