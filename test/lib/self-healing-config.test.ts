@@ -71,7 +71,7 @@ describe('parseSelfHealingConfig', () => {
 
   it('turns flapGuard hours and minutes into the seconds every group carries, and rejects unknown keys in it', () => {
     const stack = new SelfHealingStack(testApp(), 'FlapGuard', {
-      config: { ...valid, flapGuard: { attemptBudget: 4, budgetWindowHours: 1.5, circuitFailureThreshold: 2, maxCooldownMinutes: 45 } },
+      config: parseSelfHealingConfig({ ...valid, flapGuard: { attemptBudget: 4, budgetWindowHours: 1.5, circuitFailureThreshold: 2, maxCooldownMinutes: 45 } }),
       env: { account: '123456789012', region: 'eu-west-1' },
     });
     expect(stack.selfHealing.resourceScope.resources[0]!.flapGuard).toEqual({
