@@ -7,9 +7,11 @@ import { handlerEntry, WORKFLOW_FUNCTIONS } from '../lib/workflow-functions.js';
 /**
  * `npm run bench:bundles`: bundles every Lambda the way the construct does
  * (minified ESM for Node 24, `@aws-sdk/*` left to the runtime) and prints
- * each bundle's size against the 300 KB budget.
+ * each bundle's size against the 350 KB budget. The budget was 300 KB until
+ * the side-effecting steps took Powertools Idempotency (+about 45 KB with its
+ * JMESPath engine); the X-Ray SDK behind Tracer is still the largest share.
  */
-const BUDGET_BYTES = 300 * 1024;
+const BUDGET_BYTES = 350 * 1024;
 /** Every function the construct deploys: intake, the workflow's steps, and the approval callback. */
 const functions = [{ directory: 'intake' }, ...WORKFLOW_FUNCTIONS, { directory: 'approval-callback' }];
 const out = mkdtempSync(path.join(tmpdir(), 'self-healing-bundles-'));

@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-grants.js';
 import { RemediationFunction } from './remediation-function.js';
 
 export interface AlarmIntakeProps {
@@ -103,7 +104,7 @@ export class AlarmIntake extends Construct {
         'Async failures go to an on-failure destination (the same SQS dead-letter queue), which records ' +
         'the error and request context that a DeadLetterConfig would drop; configuring both would duplicate messages.',
     });
-    props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    props.table.grant(this.function, ...IDEMPOTENCY_TABLE_ACTIONS);
     props.stateMachine.grantStartExecution(this.function);
 
     this.rule = new events.Rule(this, 'AlarmStateChange', {

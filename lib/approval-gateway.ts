@@ -7,6 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-grants.js';
 import { RemediationFunction } from './remediation-function.js';
 
 export interface ApprovalGatewayProps {
@@ -120,7 +121,7 @@ export class ApprovalGateway extends Construct {
 /**
  * Sets up the RequestApproval function: its environment, and exactly the
  * permissions its job needs — sign with the key, write the pending
- * approval, publish the request.
+ * approval (and its idempotency record), publish the request.
  */
 export function configureRequestApproval(fn: RemediationFunction, deps: RequestApprovalDependencies): void {
   fn.addEnvironment('TABLE_NAME', deps.table.tableName);
@@ -128,7 +129,7 @@ export function configureRequestApproval(fn: RemediationFunction, deps: RequestA
   fn.addEnvironment('APPROVAL_KEY_ID', deps.key.keyArn);
   fn.addEnvironment('APPROVAL_URL', deps.approvalUrl);
   deps.key.grant(fn, 'kms:GenerateMac');
-  deps.table.grant(fn, 'dynamodb:PutItem');
+  deps.table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
   // As for EscalateIncident: publishing to an encrypted topic needs exactly these two key actions.
   sns.TopicGrants.fromTopic(deps.topic).actions(fn, ['sns:Publish'], {
     keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],

@@ -2,6 +2,7 @@ import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-grants.js';
 import type { RemediationFunction } from './remediation-function.js';
 import type { WorkflowFunctionId } from './workflow-functions.js';
 
@@ -127,7 +128,7 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
     timeout: Duration.seconds(15),
     configure(fn, { table }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
-      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+      table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS, 'dynamodb:Query');
     },
   },
   ScaleOutAsg: {
@@ -136,7 +137,7 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
     configure(fn, { table, resourceScope, autoScalingGroupNames }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
-      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
+      table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
       const groups = autoScalingGroupNames.map(autoScalingGroupArn);
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -178,7 +179,7 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
     timeout: Duration.seconds(15),
     configure(fn, { table }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
-      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+      table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS, 'dynamodb:Query');
     },
   },
   RecordOutcome: {
@@ -186,7 +187,7 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
     timeout: Duration.seconds(15),
     configure(fn, { table }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
-      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
+      table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS, 'dynamodb:Query');
     },
   },
   EscalateIncident: {
@@ -195,7 +196,7 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
     configure(fn, { table, topic }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('TOPIC_ARN', topic.topicArn);
-      table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
+      table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS, 'dynamodb:Query');
       // `grantPublish` would allow `kms:GenerateDataKey*`; publishing to an
       // encrypted topic needs exactly these two key actions.
       sns.TopicGrants.fromTopic(topic).actions(fn, ['sns:Publish'], {

@@ -98,6 +98,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // The side-effecting steps are idempotent here as deployed, persisted in dynalite.
+      POWERTOOLS_IDEMPOTENCY_DISABLED: 'false',
     });
 
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: db.endpoint, region: world.region }));

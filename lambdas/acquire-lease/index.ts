@@ -4,6 +4,7 @@ import { requireEnv } from '../shared/env.js';
 import { AttemptBudgetExhaustedError, CircuitOpenError, PingPongDetectedError } from '../shared/errors.js';
 import { evaluateFlapGuards, FlapGuardSettingsSchema, type GuardVerdict } from '../shared/flap-guard.js';
 import { workflowHandler } from '../shared/handler.js';
+import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger } from '../shared/powertools.js';
 import { SafetyLedger } from '../shared/safety-ledger.js';
@@ -74,4 +75,4 @@ export const lambdaHandler = async (input: z.infer<typeof AcquireLeaseInputSchem
   return grant;
 };
 
-export const handler = workflowHandler(AcquireLeaseInputSchema, lambdaHandler);
+export const handler = workflowHandler(AcquireLeaseInputSchema, lambdaHandler, { idempotency: idempotentBy('acquire-lease', '[incident.incidentId, attempt]') });

@@ -6,6 +6,7 @@ import { documentClient, sns } from '../shared/clients.js';
 import { executionConsoleUrl } from '../shared/console-links.js';
 import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
+import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { circuitResetCommand } from '../shared/circuit-commands.js';
@@ -123,4 +124,4 @@ async function publishOrLog(message: { type: string }, { subject, resourceId }: 
 /** Searchable marker of an escalation that reached only the logs. */
 export const UNDELIVERED_MARKER = 'ESCALATION NOT DELIVERED';
 
-export const handler = workflowHandler(EscalateIncidentInputSchema, lambdaHandler, { emitsMetrics: true });
+export const handler = workflowHandler(EscalateIncidentInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('escalate-incident', '[incident.incidentId, handover]') });

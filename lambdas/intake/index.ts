@@ -12,6 +12,7 @@ import { requireEnv } from '../shared/env.js';
 import { MalformedEventError } from '../shared/errors.js';
 import { logger, metrics, tracer } from '../shared/powertools.js';
 import { parseScope } from '../shared/scope.js';
+import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentGroups } from '../shared/incident-groups.js';
 import { StateStore } from '../shared/state-store.js';
 import type { AlarmStateChangeEvent } from '../shared/alarm-event.js';
@@ -97,4 +98,6 @@ export const handler = middy(lambdaHandler)
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(captureLambdaHandler(tracer))
   .use(logMetrics(metrics))
+  // Keyed on the EventBridge event id: a redelivery of the same event replays the first answer.
+  .use(idempotentBy('intake', 'id'))
   .use(parser({ schema: AlarmStateChangeEventSchema, safeParse: true }));

@@ -4,6 +4,7 @@ import { documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { failuresInWindow, FlapGuardSettingsSchema } from '../shared/flap-guard.js';
 import { workflowHandler } from '../shared/handler.js';
+import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { SafetyLedger } from '../shared/safety-ledger.js';
@@ -57,4 +58,4 @@ export const lambdaHandler = async ({ incident, attempt, verification, flapGuard
   return { result, failuresInWindow: failures, circuit: 'closed', circuitOpened: false };
 };
 
-export const handler = workflowHandler(RecordAttemptResultInputSchema, lambdaHandler, { emitsMetrics: true });
+export const handler = workflowHandler(RecordAttemptResultInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('record-attempt-result', '[incident.incidentId, attempt]') });

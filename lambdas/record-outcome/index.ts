@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
+import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from '../shared/flap-guard.js';
@@ -78,4 +79,4 @@ export const lambdaHandler = async (input: z.infer<typeof RecordOutcomeInputSche
   return { outcome: input.outcome, summary, leaseReleased, ...(leaseReleased ? { cooldownSeconds } : {}) };
 };
 
-export const handler = workflowHandler(RecordOutcomeInputSchema, lambdaHandler, { emitsMetrics: true });
+export const handler = workflowHandler(RecordOutcomeInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('record-outcome', '[incident.incidentId, outcome, attempt]') });

@@ -7,6 +7,7 @@ import { callAws } from '../shared/aws-errors.js';
 import { documentClient, kms, sns } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
+import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { DecisionSchema, PolicyVerdictSchema } from '../shared/workflow.js';
@@ -66,4 +67,5 @@ export const lambdaHandler = async (request: z.infer<typeof RequestApprovalInput
   return { approvalId: record.approvalId, expiresAt: record.expiresAt };
 };
 
-export const handler = workflowHandler(RequestApprovalInputSchema, lambdaHandler, { emitsMetrics: true });
+// Keyed on the task token: a retry of the same waiting task sends no second set of links.
+export const handler = workflowHandler(RequestApprovalInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('request-approval', 'taskToken') });

@@ -7,6 +7,7 @@ import { autoScaling, documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { MalformedEventError } from '../shared/errors.js';
 import { workflowHandler } from '../shared/handler.js';
+import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { findResourceById, parseScope } from '../shared/scope.js';
@@ -109,4 +110,4 @@ export const lambdaHandler = async ({ incident, attempt, decision, plannedFrom, 
   };
 };
 
-export const handler = workflowHandler(ScaleOutInputSchema, lambdaHandler, { emitsMetrics: true });
+export const handler = workflowHandler(ScaleOutInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('scale-out-asg', '[incident.incidentId, attempt]') });

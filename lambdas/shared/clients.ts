@@ -47,8 +47,10 @@ export const stepFunctions = once(() => tracer.captureAWSv3Client(new SFNClient(
 /** SNS retries more: a notification is how a human learns of an escalation. */
 export const sns = once(() => tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 4 })));
 export const kms = once(() => tracer.captureAWSv3Client(new KMSClient(SDK_DEFAULTS)));
+/** The plain DynamoDB client: Powertools Idempotency persists through it. */
+export const dynamoDb = once(() => tracer.captureAWSv3Client(new DynamoDBClient(SDK_DEFAULTS)));
 export const documentClient = once(() =>
-  DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(SDK_DEFAULTS)), {
+  DynamoDBDocumentClient.from(dynamoDb(), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   }),
 );

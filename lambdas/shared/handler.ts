@@ -18,6 +18,13 @@ export interface WorkflowHandlerOptions {
    * @default false
    */
   readonly emitsMetrics?: boolean;
+  /**
+   * Makes the handler idempotent (see `idempotentBy`): a repeated call with
+   * the same key returns the first result without running again. Every
+   * handler with a side effect sets it.
+   * @default - none: the handler is read-only
+   */
+  readonly idempotency?: middy.MiddlewareObj;
 }
 
 /**
@@ -36,6 +43,8 @@ export function workflowHandler<TSchema extends z.ZodType, TResult>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer));
   if (options.emitsMetrics === true) handler.use(logMetrics(metrics));
+  // Before the parser: the key is read from the raw event, and a replayed result skips everything after.
+  if (options.idempotency !== undefined) handler.use(options.idempotency);
   return handler
     .use(parser({ schema, safeParse: true }))
     .handler(async (parsed: ParsedResult<unknown, z.infer<TSchema>>, context: Context) => {

@@ -117,10 +117,10 @@ describe('ApprovalGateway', () => {
 });
 
 describe('configureRequestApproval', () => {
-  it('lets RequestApproval generate MACs, put the pending approval and publish to the encrypted topic, nothing more', () => {
+  it('lets RequestApproval generate MACs, put the pending approval (and its idempotency record) and publish to the encrypted topic, nothing more', () => {
     expect(grantsOf(built.requestApproval)).toEqual([
       { actions: ['kms:GenerateMac'], resource: getAtt(ref(built.gateway.key)) },
-      { actions: ['dynamodb:PutItem'], resource: getAtt(ref(built.table)) },
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: getAtt(ref(built.table)) },
       { actions: ['sns:Publish'], resource: { Ref: ref(built.topic as never) } },
       { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resource: getAtt(expect.stringMatching(/^NotificationsKey/) as never) },
     ]);

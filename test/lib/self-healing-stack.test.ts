@@ -458,6 +458,18 @@ describe('least privilege', () => {
     expect(policiesGranting('autoscaling:DescribeScalingActivities')).toEqual(owners);
   });
 
+  it('lets every idempotent step keep its Powertools Idempotency records in the state table, and no read-only step', () => {
+    const functions = synthesized.stack.selfHealing.workflowFunctions;
+    const tableActionsOf = (fn: { role: Construct }) =>
+      new Set(statementsOfRole(fn).flatMap((statement) => actionsOf(statement)).filter((action) => action.startsWith('dynamodb:')));
+    for (const id of ['AcquireLease', 'ScaleOutAsg', 'RecordAttemptResult', 'RecordOutcome', 'EscalateIncident'] as const) {
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+        expect(tableActionsOf(functions[id]), `${id} ${action}`).toContain(action);
+      }
+    }
+    expect([...tableActionsOf(functions.VerifyRecovery)]).toEqual([]);
+  });
+
   it('scopes alarm reads to the registered alarms', () => {
     const reads = allStatements().filter((statement) => actionsOf(statement).some((a) => a.startsWith('cloudwatch:Describe')));
     expect(reads).toHaveLength(2);
@@ -592,6 +604,12 @@ describe('approval gateway', () => {
     const grants = statementsOfRole(requestApproval)
       .filter((statement) => !actionsOf(statement).some((action) => action.startsWith('xray:') || action.startsWith('logs:')))
       .map((statement) => actionsOf(statement).sort());
-    expect(grants).toEqual([['kms:GenerateMac'], ['dynamodb:PutItem'], ['sns:Publish'], ['kms:Decrypt', 'kms:GenerateDataKey']]);
+    expect(grants).toEqual([
+      ['kms:GenerateMac'],
+      // The pending approval, and the idempotency record keyed on the task token.
+      ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      ['sns:Publish'],
+      ['kms:Decrypt', 'kms:GenerateDataKey'],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import * as errors from '../../lambdas/shared/errors.js';
 import { REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../../lib/workflow-functions.js';
 
@@ -17,6 +18,8 @@ const KNOWN_ERRORS = new Set([
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
+  // A duplicate call while the first is still running (Powertools Idempotency): retried with backoff.
+  new IdempotencyAlreadyInProgressError('x').name,
   'States.ALL',
   'States.Timeout',
   // Sent by the approval callback with SendTaskFailure when a human rejects a plan.
@@ -123,5 +126,13 @@ describe('remediate-incident.asl.json', () => {
     const guard = catches.find((c) => c.ErrorEquals.includes('CircuitOpenError'));
     expect(guard).toMatchObject({ ErrorEquals: ['CircuitOpenError', 'AttemptBudgetExhaustedError', 'PingPongDetectedError'], Next: 'EscalateIncident' });
     expect(catches.indexOf(guard!)).toBeLessThan(catches.findIndex((c) => c.ErrorEquals.includes('States.ALL')));
+  });
+
+  it('retries a call that finds its twin still in progress, on every idempotent step', () => {
+    const idempotent = ['RequestApproval', 'AcquireLease', 'ScaleOutAsg', 'RecordAttemptResult', 'RecordOutcome', 'RecordObservation', 'RecordSkip', 'RecommendPlan', 'EscalateIncident'];
+    for (const name of idempotent) {
+      const retries = (definition.States[name]!.Retry as { ErrorEquals: string[] }[]).flatMap((retrier) => retrier.ErrorEquals);
+      expect(retries, name).toContain('IdempotencyAlreadyInProgressError');
+    }
   });
 });
