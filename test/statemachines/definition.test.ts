@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
 import * as errors from '../../lambdas/shared/errors.js';
+import { WORKFLOW_STEPS } from '../../lib/workflow-steps.js';
 import { REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../../lib/workflow-functions.js';
 
 type State = Record<string, any>;
@@ -18,8 +19,9 @@ const KNOWN_ERRORS = new Set([
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
-  // A duplicate call while the first is still running (Powertools Idempotency): retried with backoff.
+  // Powertools Idempotency: a twin call still in progress, and a failing idempotency store.
   new IdempotencyAlreadyInProgressError('x').name,
+  new IdempotencyPersistenceLayerError('x').name,
   'States.ALL',
   'States.Timeout',
   // Sent by the approval callback with SendTaskFailure when a human rejects a plan.
@@ -128,11 +130,28 @@ describe('remediate-incident.asl.json', () => {
     expect(catches.indexOf(guard!)).toBeLessThan(catches.findIndex((c) => c.ErrorEquals.includes('States.ALL')));
   });
 
-  it('retries a call that finds its twin still in progress, on every idempotent step', () => {
-    const idempotent = ['RequestApproval', 'AcquireLease', 'ScaleOutAsg', 'RecordAttemptResult', 'RecordOutcome', 'RecordObservation', 'RecordSkip', 'RecommendPlan', 'EscalateIncident'];
-    for (const name of idempotent) {
-      const retries = (definition.States[name]!.Retry as { ErrorEquals: string[] }[]).flatMap((retrier) => retrier.ErrorEquals);
-      expect(retries, name).toContain('IdempotencyAlreadyInProgressError');
+  it('on every idempotent step, retries a failing idempotency store as transient, and waits out a twin in progress', () => {
+    const idempotent = {
+      RequestApproval: 'RequestApproval',
+      AcquireLease: 'AcquireLease',
+      ScaleOutAsg: 'ScaleOutAsg',
+      RecordAttemptResult: 'RecordAttemptResult',
+      RecordOutcome: 'RecordOutcome',
+      RecordObservation: 'RecordOutcome',
+      RecordSkip: 'RecordOutcome',
+      RecommendPlan: 'EscalateIncident',
+      EscalateIncident: 'EscalateIncident',
+    } as const;
+    for (const [name, fn] of Object.entries(idempotent)) {
+      const retriers = definition.States[name]!.Retry as { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds: number }[];
+      expect(retriers.find((retrier) => retrier.ErrorEquals.includes('TransientAwsError'))?.ErrorEquals, name).toContain('IdempotencyPersistenceLayerError');
+      // A crashed twin's in-progress record lasts until its function times out: the
+      // retries must span well beyond that, or they would all meet the record.
+      const waiting = retriers.find((retrier) => retrier.ErrorEquals.includes('IdempotencyAlreadyInProgressError'));
+      expect(waiting, name).toBeDefined();
+      const span = Array.from({ length: waiting!.MaxAttempts }, (_, k) => Math.min(waiting!.IntervalSeconds * waiting!.BackoffRate ** k, waiting!.MaxDelaySeconds)).reduce((a, b) => a + b, 0);
+      expect(span, name).toBeGreaterThanOrEqual(4 * WORKFLOW_STEPS[fn].timeout.toSeconds());
     }
   });
+
 });
