@@ -4,13 +4,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { runbooksJson } from '../lib/runbook-files.js';
 import { handlerEntry } from '../lib/workflow-functions.js';
-import { resourceIdOf } from '../lambdas/shared/scope.js';
 import { StateStore } from '../lambdas/shared/state-store.js';
 import { scriptedReplies, startFakeBedrock } from './fake-bedrock.js';
-import { localLambdaContext } from './lambda-context.js';
+import { localFunctionArn, localLambdaContext } from './lambda-context.js';
+import type { WafSettings } from '../lambdas/shared/waf/waf-settings.js';
+import { encodeLogPayload } from '../lambdas/log-intake/decode-payload.js';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
 import { createStateTable, LOCAL_AWS_ENV, startLocalDynamoDb } from './local-dynamodb.js';
 import { type LocalRun, LocalWorkflow, type LocalWorkflowOptions } from './local-workflow.js';
-import { type Scenario, scopeOf } from './scenario.js';
+import { resourceIdByName, type Scenario, scopeOf } from './scenario.js';
 import { LOCAL_APPROVAL_URL, SimulatedApprover } from './simulated-approver.js';
 import { SimulatedWorld } from './simulated-world.js';
 import { formatTimeline, statePath } from './timeline.js';
@@ -79,6 +83,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // The model, when the scenario scripts one: the real Bedrock client talks to a fake Converse endpoint.
   const model = scenario.model === undefined ? undefined : await startFakeBedrock(scriptedReplies(...scenario.model.replies));
   try {
+    await world.start();
     await createStateTable(db.endpoint, LOCAL_TABLE_NAME);
     Object.assign(process.env, LOCAL_AWS_ENV, {
       AWS_REGION: world.region,
@@ -86,6 +91,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_NAME: LOCAL_TABLE_NAME,
       RESOURCE_SCOPE: JSON.stringify(scopeOf(scenario)),
+      WAF_SETTINGS: JSON.stringify(wafSettingsOf(scenario, world)),
+      EVENT_BUS_NAME: 'default',
       STATE_MACHINE_ARN: world.remediationStateMachineArn,
       RUNBOOKS_JSON: runbooksJson(),
       TOPIC_ARN: `arn:aws:sns:${world.region}:${world.account}:self-healing-notifications`,
@@ -108,7 +115,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       const resource = scenario.resources.find((candidate) => candidate.name === lease.resource);
       if (resource === undefined) throw new Error(`lease for unknown resource ${lease.resource}`);
       const granted = new Date(Date.now() + (lease.expiresInSeconds - 60) * 1000);
-      await store.acquireLease(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }), lease.holder, 60, granted);
+      await store.acquireLease(resourceIdByName(scenario, resource.name), lease.holder, 60, granted);
     }
 
     const workflow = await LocalWorkflow.load();
@@ -141,12 +148,38 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     for (const signal of scenario.signals) {
       if ('resetCircuit' in signal) {
         await settle();
-        await resetCircuitAsHuman(signal.resetCircuit, signal.by, db.endpoint, print);
+        await resetCircuitAsHuman(scenario, signal.resetCircuit, signal.by, db.endpoint, print);
+        continue;
+      }
+      if ('traffic' in signal) {
+        await settle();
+        for (const [ip, rate] of Object.entries(signal.traffic)) world.setClientTraffic(ip, rate);
+        print(`  traffic changes: ${Object.entries(signal.traffic).map(([ip, rate]) => `${ip} → ${rate}/min`).join(', ')}`);
+        continue;
+      }
+      if ('expireBlocks' in signal) {
+        await settle();
+        await expireBlocks(world, print);
         continue;
       }
       if ('alarm' in signal) {
         if (signal.afterRunsSettle) await settle();
         for (const [group, demand] of Object.entries(signal.setCpuDemand)) world.setCpuDemand(group, demand);
+      }
+      if ('logs' in signal) {
+        const detections = await deliverLogBatch(world, signal.logs, print);
+        for (const detection of detections) {
+          const label = `log detection ${detection.detail.kind}${detection.detail.signatureId ? ` ${detection.detail.signatureId}` : ''} in ${signal.logs}`;
+          try {
+            const result = await deliverWithRetries(() => intake(structuredClone(detection), localLambdaContext('intake', 30_000)), label, print);
+            signals.push({ description: label, status: result.status as SignalResult['status'], incidentId: result.incidentId, executionName: result.executionName, detail: result.reason });
+            print(`  signal ${label}: intake ${result.status}${result.executionName ? ` ${result.executionName}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
+          } catch (error) {
+            signals.push({ description: label, status: 'rejected', detail: `${(error as Error).name}: ${(error as Error).message}` });
+            print(`  signal ${label}: intake rejected it — ${(error as Error).name}: ${(error as Error).message.split('\n')[0]}`);
+          }
+        }
+        continue;
       }
       const deliveries = 'alarm' in signal ? signal.deliveries : 1;
       const event = 'alarm' in signal ? world.alarmEvent(signal.alarm) : signal.event;
@@ -188,11 +221,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const ledger = new SafetyLedger(documents, LOCAL_TABLE_NAME);
     const circuits = new Map<string, CircuitState>();
     for (const resource of scenario.resources) {
-      const circuit = await ledger.circuit(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }));
+      const circuit = await ledger.circuit(resourceIdByName(scenario, resource.name));
       circuits.set(resource.name, circuit);
       if (circuit.status === 'open' || circuit.resetAt !== undefined) {
         print(`  circuit of ${resource.name}: ${circuit.status.toUpperCase()}${circuit.status === 'open' ? ` — ${circuit.reason}` : ` (reset by ${circuit.resetBy})`}`);
-        if (circuit.status === 'open') print(`    reset with: ${circuitResetCommand(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }), LOCAL_TABLE_NAME)}`);
+        if (circuit.status === 'open') print(`    reset with: ${circuitResetCommand(resourceIdByName(scenario, resource.name), LOCAL_TABLE_NAME)}`);
       }
     }
     const scan = await documents.send(new ScanCommand({ TableName: LOCAL_TABLE_NAME }));
@@ -201,6 +234,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     return { scenario: scenario.name, passed: mismatches.length === 0, mismatches, leakedLeases, signals, executions, incidents, world };
   } finally {
     world.uninstall();
+    await world.stop();
     await model?.stop();
     await db.stop();
   }
@@ -247,6 +281,20 @@ function compare(scenario: Scenario, observed: Observed): string[] {
   for (const [name, wanted] of Object.entries(expect.circuits)) {
     check(`circuit of ${name}`, observed.circuits.get(name)?.status, wanted);
   }
+  for (const [key, wanted] of Object.entries(expect.ipSets)) {
+    const [scope, ...name] = key.split('/');
+    check(`IP set ${key} addresses`, [...observed.world.ipSetAddresses(scope as 'REGIONAL' | 'CLOUDFRONT', name.join('/'))].sort(), [...wanted].sort());
+  }
+  for (const [key, wanted] of Object.entries(expect.deployments)) {
+    const [cluster, namespace, name] = key.split('/');
+    check(`deployment ${key} image`, observed.world.deploymentImage(cluster!, namespace!, name!), wanted);
+  }
+  for (const [key, keys] of Object.entries(expect.configMaps)) {
+    const [cluster, namespace, name] = key.split('/');
+    const data = observed.world.configMapData(cluster!, namespace!, name!);
+    for (const [dataKey, wanted] of Object.entries(keys)) check(`ConfigMap ${key} key ${dataKey}`, data[dataKey] ?? null, wanted);
+  }
+  if (expect.pendingSchedules !== undefined) check('expiry schedules pending', observed.world.schedules().length, expect.pendingSchedules);
   return mismatches;
 }
 
@@ -268,9 +316,90 @@ async function deliverWithRetries<T>(deliver: () => Promise<T>, label: string, p
 /** Retries of the intake rule's target, as `AlarmIntake` configures them. */
 const INTAKE_RETRY_ATTEMPTS = 8;
 
+interface DetectionEvent {
+  detail: { kind: string; signatureId?: string };
+}
+
+/**
+ * One subscription delivery: the log group's lines as the world has them now
+ * go to the real log intake function; what it publishes with PutEvents is
+ * captured and returned as the EventBridge events the intake rule delivers.
+ */
+async function deliverLogBatch(world: SimulatedWorld, logGroupName: string, print: (line: string) => void): Promise<DetectionEvent[]> {
+  const now = Date.now();
+  const read = await new CloudWatchLogsClient({ region: world.region }).send(
+    new FilterLogEventsCommand({ logGroupName, startTime: now - 15 * 60_000, endTime: now, limit: 10_000 }),
+  );
+  const events = (read.events ?? []).map((event, index) => ({ id: event.eventId ?? `${now}-${index}`, timestamp: event.timestamp ?? now, message: event.message ?? '' }));
+  const published: DetectionEvent[] = [];
+  const bus = mockClient(EventBridgeClient);
+  bus.on(PutEventsCommand).callsFake((input: PutEventsCommandInput) => {
+    for (const entry of input.Entries ?? []) {
+      published.push({
+        version: '0',
+        id: `evt-detection-${published.length + 1}-${now}`,
+        'detail-type': entry.DetailType,
+        source: entry.Source,
+        account: world.account,
+        time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: world.region,
+        resources: entry.Resources ?? [],
+        detail: JSON.parse(entry.Detail ?? '{}'),
+      } as DetectionEvent);
+    }
+    return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, index) => ({ EventId: `evt-${index}` })) };
+  });
+  try {
+    const logIntake = ((await import(handlerEntry('log-intake'))) as { handler: (event: unknown, context: Context) => Promise<{ status: string; detections: number }> }).handler;
+    // CloudWatch Logs delivers each stream's events in batches of their own.
+    const streams = new Map<string, typeof events>();
+    (read.events ?? []).forEach((event, index) => {
+      const stream = event.logStreamName ?? 'stream';
+      streams.set(stream, [...(streams.get(stream) ?? []), events[index]!]);
+    });
+    for (const [logStream, logEvents] of streams) {
+      const payload = encodeLogPayload({ messageType: 'DATA_MESSAGE', owner: world.account, logGroup: logGroupName, logStream, subscriptionFilters: ['self-healing'], logEvents });
+      const result = await logIntake(payload, localLambdaContext('log-intake', 60_000));
+      print(`  logs: ${logEvents.length} line(s) of ${logGroupName} ${logStream} reach the log intake — ${result.status}, ${result.detections} detection(s) published`);
+    }
+  } finally {
+    bus.restore();
+  }
+  return published;
+}
+
+/** What the WAF functions are deployed with, for the world's IP sets. */
+function wafSettingsOf(scenario: Scenario, world: SimulatedWorld): WafSettings {
+  return {
+    ipSets: scenario.world.wafIpSets.map((ipSet) => ({
+      name: ipSet.name,
+      id: ipSet.id,
+      scope: ipSet.scope,
+      arn: `arn:aws:wafv2:${world.region}:${world.account}:${ipSet.scope === 'CLOUDFRONT' ? 'global' : 'regional'}/ipset/${ipSet.name}/${ipSet.id}`,
+    })),
+    limits: { maxPerHour: 20, maxTotal: 500 },
+    schedule: {
+      groupName: 'self-healing-blocks',
+      targetArn: localFunctionArn('expire-ip-block', world.region, world.account),
+      roleArn: `arn:aws:iam::${world.account}:role/self-healing-block-expiry`,
+    },
+  };
+}
+
+/** Every due expiry schedule fires: the real expiry function runs with the schedule's payload. */
+async function expireBlocks(world: SimulatedWorld, print: (line: string) => void): Promise<void> {
+  const expire = ((await import(handlerEntry('expire-ip-block'))) as { handler: (event: unknown, context: Context) => Promise<{ summary: string }> }).handler;
+  const later = new Date(Date.now() + 48 * 3_600_000);
+  for (const schedule of world.dueSchedules(later)) {
+    const result = await expire(structuredClone(schedule.input), localLambdaContext('expire-ip-block', 30_000));
+    world.completeSchedule(schedule.name, schedule.groupName);
+    print(`  time passes: schedule ${schedule.name} fires — ${result.summary}`);
+  }
+}
+
 /** Runs the documented reset command, as the on-call human would, against the local table. */
-async function resetCircuitAsHuman(resourceName: string, by: string, endpoint: string, print: (line: string) => void): Promise<void> {
-  const resourceId = resourceIdOf({ kind: 'autoscaling-group', name: resourceName });
+async function resetCircuitAsHuman(scenario: Scenario, resourceName: string, by: string, endpoint: string, print: (line: string) => void): Promise<void> {
+  const resourceId = resourceIdByName(scenario, resourceName);
   const args = ['circuit', 'reset', resourceId, '--table', LOCAL_TABLE_NAME, '--by', by];
   print(`  human: npx self-heal ${args.join(' ')}`);
   const code = await cli([...args, '--endpoint', endpoint], { out: (line) => print(`    ${line}`), err: (line) => print(`    ${line}`) });
@@ -281,7 +410,7 @@ async function findLeakedLeases(scenario: Scenario, incidents: IncidentResult[],
   const ours = new Set(incidents.map((incident) => incident.incidentId));
   const leaked: string[] = [];
   for (const resource of scenario.resources) {
-    const lease = await store.getLease(resourceIdOf({ kind: 'autoscaling-group', name: resource.name }));
+    const lease = await store.getLease(resourceIdByName(scenario, resource.name));
     if (lease?.holder !== undefined && ours.has(lease.holder)) {
       leaked.push(`lease on ${resource.name} leaked: still held by ${lease.holder}`);
     }

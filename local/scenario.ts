@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { AutonomyOverridesSchema, MetricRefSchema, ModeSchema, type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
+import { AutonomyOverridesSchema, MetricRefSchema, ModeSchema, resourceIdOf, type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
 import { ApprovalStepSchema } from './simulated-approver.js';
 import { FakeReplySchema } from './fake-bedrock.js';
 import { WorldSchema } from './simulated-world.js';
@@ -12,8 +12,21 @@ import { WorldSchema } from './simulated-world.js';
  */
 
 const ScenarioResourceSchema = z.object({
+  /** `autoscaling-group` (the default), `eks-deployment` or `waf-web-acl`, with the fields of that kind below. */
+  kind: z.enum(['autoscaling-group', 'eks-deployment', 'waf-web-acl']).default('autoscaling-group'),
+  /** The group's, the Deployment's or the web ACL's name. */
   name: z.string(),
   alarmNames: z.array(z.string()).min(1),
+  /** Alarms whose going into ALARM after an action counts as an unintended consequence. */
+  dependentAlarmNames: z.array(z.string()).default([]),
+  /** EKS: cluster and namespace of the Deployment, and the declared ConfigMap values. */
+  cluster: z.string().optional(),
+  namespace: z.string().optional(),
+  configMapDefaults: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+  /** WAF: the web ACL's scope, the IP set blocks go to, and how long a block lasts. */
+  scope: z.enum(['REGIONAL', 'CLOUDFRONT']).optional(),
+  ipSetName: z.string().optional(),
+  blockMinutes: z.number().int().min(5).optional(),
   maxStep: z.number().int().min(1).default(2),
   maxCapacity: z.number().int().min(1).optional(),
   maxAttempts: z.number().int().min(1).default(3),
@@ -43,6 +56,26 @@ const SignalSchema = z.union([
   z.object({
     /** A raw event, delivered as is: malformed, foreign or hand-made. */
     event: z.unknown(),
+  }),
+  z.object({
+    /**
+     * The log group's current lines reach the log intake through its
+     * subscription filter, as one batch; every detection it publishes on
+     * EventBridge is delivered to the incident intake, like an alarm.
+     */
+    logs: z.string(),
+  }),
+  z.object({
+    /** Clients change their traffic (requests per minute, 0 to stop), after every run so far has finished. */
+    traffic: z.record(z.string(), z.number().min(0)),
+  }),
+  z.object({
+    /**
+     * Time passes until every scheduled block has expired: after every run
+     * so far has finished, each due schedule invokes the expiry function
+     * with its payload, as EventBridge Scheduler would.
+     */
+    expireBlocks: z.literal(true),
   }),
   z.object({
     /**
@@ -88,6 +121,14 @@ const ExpectSchema = z.object({
   notifications: z.number().int().min(0).default(0),
   /** Final circuit state by resource name. */
   circuits: z.record(z.string(), z.enum(['open', 'closed'])).default({}),
+  /** Final addresses of WAF IP sets, by `SCOPE/name`. */
+  ipSets: z.record(z.string(), z.array(z.string())).default({}),
+  /** Final image of Deployments, by `cluster/namespace/name`. */
+  deployments: z.record(z.string(), z.string()).default({}),
+  /** Final ConfigMap keys, by `cluster/namespace/name`, then key; null for a key that must be absent. */
+  configMaps: z.record(z.string(), z.record(z.string(), z.string().nullable())).default({}),
+  /** Expiry schedules still pending at the end. */
+  pendingSchedules: z.number().int().min(0).optional(),
 });
 
 export const ScenarioSchema = z.object({
@@ -96,6 +137,8 @@ export const ScenarioSchema = z.object({
   description: z.string(),
   mode: ModeSchema.default('auto'),
   resources: z.array(ScenarioResourceSchema).min(1),
+  /** The deployment's guardrails: protected ranges and allowlisted namespaces. */
+  guardrails: z.object({ protectedCidrs: z.array(z.string()).default([]), allowedNamespaces: z.array(z.string()).default([]) }).optional(),
   world: WorldSchema,
   leases: z.array(LeaseSchema).default([]),
   signals: z.array(SignalSchema).min(1),
@@ -127,6 +170,27 @@ export function loadScenario(file: string): Scenario {
 export function scopeOf(scenario: Scenario): Scope {
   return ScopeSchema.parse({
     mode: scenario.mode,
-    resources: scenario.resources.map((resource) => ({ kind: 'autoscaling-group', ...resource })),
+    resources: scenario.resources.map(scopeResourceOf),
+    ...(scenario.guardrails === undefined ? {} : { guardrails: scenario.guardrails }),
   });
+}
+
+/** One scenario resource as the deployed scope holds it: only the fields of its kind. */
+function scopeResourceOf(resource: Scenario['resources'][number]): Record<string, unknown> {
+  const { kind, cluster, namespace, configMapDefaults, scope, ipSetName, blockMinutes, maxStep, maxCapacity, ...shared } = resource;
+  switch (kind) {
+    case 'autoscaling-group':
+      return { kind, maxStep, ...(maxCapacity === undefined ? {} : { maxCapacity }), ...shared };
+    case 'eks-deployment':
+      return { kind, cluster, namespace, configMapDefaults: configMapDefaults ?? {}, ...shared };
+    case 'waf-web-acl':
+      return { kind, scope: scope ?? 'REGIONAL', ipSetName, ...(blockMinutes === undefined ? {} : { blockMinutes }), ...shared };
+  }
+}
+
+/** The scope id of a scenario resource, by its name. */
+export function resourceIdByName(scenario: Scenario, name: string): string {
+  const resource = scopeOf(scenario).resources.find((candidate) => candidate.name === name);
+  if (resource === undefined) throw new Error(`scenario ${scenario.name} has no resource named ${name}`);
+  return resourceIdOf(resource);
 }

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
 import {
+  type AlarmHistoryItem,
   CloudWatchClient,
   DescribeAlarmHistoryCommand,
   type DescribeAlarmHistoryCommandInput,
@@ -20,6 +21,7 @@ import {
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeClusterCommand, type DescribeClusterCommandInput, EKSClient } from '@aws-sdk/client-eks';
 import { GenerateMacCommand, type GenerateMacCommandInput, KMSClient, VerifyMacCommand, type VerifyMacCommandInput } from '@aws-sdk/client-kms';
 import {
   ExecutionAlreadyExists,
@@ -31,10 +33,35 @@ import {
   StartExecutionCommand,
   type StartExecutionCommandInput,
 } from '@aws-sdk/client-sfn';
+import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  DeleteScheduleCommand,
+  type DeleteScheduleCommandInput,
+  GetScheduleCommand,
+  type GetScheduleCommandInput,
+  ListSchedulesCommand,
+  type ListSchedulesCommandInput,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import {
+  GetIPSetCommand,
+  type GetIPSetCommandInput,
+  ListIPSetsCommand,
+  type ListIPSetsCommandInput,
+  UpdateIPSetCommand,
+  type UpdateIPSetCommandInput,
+  WAFV2Client,
+} from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as z from 'zod';
+import type { KubeObject } from './fake-kube-api.js';
+import { matchesFilterPattern } from './log-filter-pattern.js';
 import { SimulatedHmacKey, SimulatedTaskTokens } from './simulated-callbacks.js';
+import { clusterNotFound, type PodHealth, SimulatedCluster, WorldClusterSchema } from './simulated-cluster.js';
+import { type ScheduleView, SimulatedScheduler } from './simulated-scheduler.js';
+import { SimulatedWaf, type WafScope, WorldClientSchema, WorldIpSetSchema, WorldWebAclSchema } from './simulated-waf.js';
 
 /**
  * A small, deterministic model of the AWS account a scenario runs in.
@@ -45,6 +72,14 @@ import { SimulatedHmacKey, SimulatedTaskTokens } from './simulated-callbacks.js'
  * is its total demand spread over its in-service instances, and a CPU alarm
  * is in ALARM while that exceeds the threshold. New capacity is in service
  * at once.
+ *
+ * It also holds WAF (IP sets, web ACLs and the clients whose traffic they
+ * allow or block: `simulated-waf.ts`), EventBridge Scheduler one-time
+ * schedules (`simulated-scheduler.ts`) and EKS clusters, each served by a
+ * fake Kubernetes API server once the world starts (`simulated-cluster.ts`).
+ * Alarms watch any of them; every state change the world observes — it
+ * evaluates the alarms whenever it changes or is read — is in the alarm's
+ * history.
  */
 
 export const WorldGroupSchema = z.object({
@@ -57,16 +92,84 @@ export const WorldGroupSchema = z.object({
 });
 export type WorldGroup = z.infer<typeof WorldGroupSchema>;
 
-export const WorldAlarmSchema = z.object({
+/** A group's CPU alarm: in ALARM while the group's CPU (demand / capacity) exceeds the threshold. */
+export const WorldCpuAlarmSchema = z.object({
   name: z.string(),
+  source: z.literal('cpu').default('cpu'),
   autoScalingGroupName: z.string(),
   metricName: z.string().default('CPUUtilization'),
   namespace: z.string().default('AWS/EC2'),
   threshold: z.number(),
-  /** An alarm that stays in ALARM whatever the capacity: the fix does not address the cause. */
+  /** An alarm that stays in ALARM, its metric where it was first read, whatever the capacity: the fix does not address the cause. */
   stuck: z.boolean().default(false),
 });
+
+/** In ALARM while the requests per minute a web ACL allows (its clients not blocked by its IP sets) exceed the threshold. */
+export const WorldRequestRateAlarmSchema = z.object({
+  name: z.string(),
+  source: z.literal('request-rate'),
+  webAcl: z.string(),
+  threshold: z.number(),
+  stuck: z.boolean().default(false),
+});
+
+/** In ALARM while the pods of a Deployment's running template fail (crash loop or config error). */
+export const WorldDeploymentAlarmSchema = z.object({
+  name: z.string(),
+  source: z.literal('deployment'),
+  cluster: z.string(),
+  namespace: z.string().default('default'),
+  deployment: z.string(),
+  stuck: z.boolean().default(false),
+});
+
+/**
+ * In ALARM while a group's desired capacity (times `valuePerInstance`)
+ * exceeds the threshold: a dependent alarm, e.g. more web instances
+ * exhausting the database's connections.
+ */
+export const WorldCapacityAlarmSchema = z.object({
+  name: z.string(),
+  source: z.literal('capacity'),
+  autoScalingGroupName: z.string(),
+  threshold: z.number(),
+  metricName: z.string().default('GroupDesiredCapacity'),
+  namespace: z.string().default('AWS/AutoScaling'),
+  /** What one instance adds to the metric (e.g. database connections per web instance). */
+  valuePerInstance: z.number().min(0).default(1),
+  stuck: z.boolean().default(false),
+});
+
+/** An alarm of any source; one without `source` is a group's CPU alarm. */
+export const WorldAlarmSchema = z.union([WorldCpuAlarmSchema, WorldRequestRateAlarmSchema, WorldDeploymentAlarmSchema, WorldCapacityAlarmSchema]);
 export type WorldAlarm = z.infer<typeof WorldAlarmSchema>;
+
+type AlarmStateValue = 'OK' | 'ALARM';
+
+/** One state change of an alarm, as the world observed it. */
+export interface AlarmTransition {
+  readonly at: Date;
+  readonly from: 'INSUFFICIENT_DATA' | AlarmStateValue;
+  readonly to: AlarmStateValue;
+  /** The datapoint that decided it. */
+  readonly value: number;
+}
+
+interface AlarmRecord {
+  state: AlarmStateValue;
+  updatedAt: Date;
+  readonly transitions: AlarmTransition[];
+}
+
+/** The metric an alarm watches, as CloudWatch describes it. */
+interface AlarmMetric {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: { Name: string; Value: string }[];
+  readonly statistic: 'Average' | 'Sum';
+  readonly period: number;
+  readonly description: string;
+}
 
 export const WorldFaultSchema = z.object({
   /** SDK command name without the `Command` suffix, e.g. `SetDesiredCapacity`. */
@@ -96,7 +199,16 @@ export const WorldChaosSchema = z.object({
 });
 export type WorldChaos = z.infer<typeof WorldChaosSchema>;
 
-const MUTATING = new Set(['SetDesiredCapacity', 'Publish', 'StartExecution', 'SendTaskSuccess', 'SendTaskFailure']);
+const MUTATING = new Set([
+  'SetDesiredCapacity',
+  'Publish',
+  'StartExecution',
+  'SendTaskSuccess',
+  'SendTaskFailure',
+  'UpdateIPSet',
+  'CreateSchedule',
+  'DeleteSchedule',
+]);
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same faults. */
 function seededRandom(seed: number): () => number {
@@ -138,8 +250,18 @@ export const WorldSchema = z.object({
   logs: z.record(z.string(), z.array(z.string())).default({}),
   /** Changes CloudTrail returns from LookupEvents. */
   changes: z.array(WorldChangeSchema).default([]),
+  /** WAF IP sets, served by GetIPSet, UpdateIPSet and ListIPSets. */
+  wafIpSets: z.array(WorldIpSetSchema).default([]),
+  /** Web ACLs: which IP sets each blocks, and where its traffic is logged. */
+  webAcls: z.array(WorldWebAclSchema).default([]),
+  /** Traffic through the web ACLs. */
+  clients: z.array(WorldClientSchema).default([]),
+  /** EKS clusters, served by DescribeCluster and a fake Kubernetes API each once the world starts. */
+  clusters: z.array(WorldClusterSchema).default([]),
 });
 export type WorldConfig = z.infer<typeof WorldSchema>;
+/** A world as a scenario writes it, before defaults. */
+export type WorldInput = z.input<typeof WorldSchema>;
 
 /** A call that reached the world, for assertions and the timeline. */
 export interface WorldCall {
@@ -195,6 +317,15 @@ export class SimulatedWorld {
   readonly hmacKey: SimulatedHmacKey;
   /** Step Functions callback tasks (`.waitForTaskToken`), by token. */
   readonly taskTokens = new SimulatedTaskTokens();
+  /** WAF: IP sets, web ACLs and their traffic. */
+  readonly waf: SimulatedWaf;
+  /** EventBridge Scheduler's schedules. */
+  readonly scheduler: SimulatedScheduler;
+  /** EKS clusters by name. */
+  readonly clusters = new Map<string, SimulatedCluster>();
+  /** Each alarm's state as last evaluated, and its history. */
+  private readonly alarmRecords = new Map<string, AlarmRecord>();
+  private lastTransitionAt = 0;
 
   constructor(config: WorldConfig) {
     this.account = config.account;
@@ -208,6 +339,26 @@ export class SimulatedWorld {
     this.changes = config.changes.map((change) => ({ ...change }));
     this.stateMachineArn = `arn:aws:states:${this.region}:${this.account}:stateMachine:remediate-incident`;
     this.hmacKey = new SimulatedHmacKey(this.region, this.account);
+    this.waf = new SimulatedWaf({ ipSets: config.wafIpSets, webAcls: config.webAcls, clients: config.clients }, this.region, this.account);
+    this.scheduler = new SimulatedScheduler(this.region, this.account);
+    for (const cluster of config.clusters) {
+      if (this.clusters.has(cluster.name)) throw new Error(`the world declares EKS cluster ${cluster.name} twice`);
+      const simulated = new SimulatedCluster(cluster, this.region, this.account);
+      simulated.onChange(() => this.evaluateAlarms());
+      this.clusters.set(cluster.name, simulated);
+    }
+    for (const alarm of this.alarms.values()) this.checkAlarmSource(alarm);
+    this.evaluateAlarms();
+  }
+
+  /** Starts what runs beside the world: each cluster's Kubernetes API server. Before it, DescribeCluster says CREATING. */
+  async start(): Promise<void> {
+    for (const cluster of this.clusters.values()) await cluster.start();
+  }
+
+  /** Stops the clusters' API servers; their objects stay readable through the helpers. */
+  async stop(): Promise<void> {
+    for (const cluster of this.clusters.values()) await cluster.stop();
   }
 
   get remediationStateMachineArn(): string {
@@ -237,6 +388,209 @@ export class SimulatedWorld {
   /** The load on a group changes: a traffic spike, a leak, a fix elsewhere. */
   setCpuDemand(groupName: string, cpuDemand: number): void {
     this.requireGroup(groupName).cpuDemand = cpuDemand;
+    this.evaluateAlarms();
+  }
+
+  // ---- WAF ------------------------------------------------------------------------------------
+
+  /** The addresses of a WAF IP set now. */
+  ipSetAddresses(scope: WafScope, name: string): string[] {
+    return this.waf.addresses(scope, name);
+  }
+
+  /** Another writer (a human in the console) changes an IP set; its lock token changes. */
+  changeIpSet(scope: WafScope, name: string, change: (addresses: string[]) => string[]): void {
+    this.waf.changeIpSet(scope, name, change);
+    this.evaluateAlarms();
+  }
+
+  /** A client starts (name its web ACL), changes or stops (0) its traffic. */
+  setClientTraffic(ip: string, requestsPerMinute: number, webAcl?: string): void {
+    this.waf.setClientTraffic(ip, requestsPerMinute, webAcl);
+    this.evaluateAlarms();
+  }
+
+  /** Requests per minute a web ACL allows (`ALLOW`, the default) or blocks (`BLOCK`) now. */
+  requestsPerMinute(webAcl: string, action: 'ALLOW' | 'BLOCK' = 'ALLOW'): number {
+    return this.waf.requestsPerMinute(webAcl, action);
+  }
+
+  // ---- Scheduler ------------------------------------------------------------------------------
+
+  /** Every schedule, soonest first. */
+  schedules(): ScheduleView[] {
+    return this.scheduler.all();
+  }
+
+  /** The one-time schedules due by `now` that have not run, soonest first. */
+  dueSchedules(now: Date): ScheduleView[] {
+    return this.scheduler.due(now);
+  }
+
+  /** The schedule ran (its target was invoked): deleted, as ActionAfterCompletion DELETE does. */
+  completeSchedule(name: string, groupName?: string): ScheduleView {
+    return this.scheduler.complete(name, groupName);
+  }
+
+  // ---- EKS ------------------------------------------------------------------------------------
+
+  cluster(name: string): SimulatedCluster {
+    const cluster = this.clusters.get(name);
+    if (cluster === undefined) throw new Error(`the world has no EKS cluster named ${name}`);
+    return cluster;
+  }
+
+  /** The image of a Deployment's first container, as its spec says now. */
+  deploymentImage(cluster: string, namespace: string, name: string): string {
+    return this.cluster(cluster).deploymentImage(namespace, name);
+  }
+
+  configMapData(cluster: string, namespace: string, name: string): Record<string, string> {
+    return this.cluster(cluster).configMapData(namespace, name);
+  }
+
+  /** What a Deployment's running pods do. */
+  deploymentHealth(cluster: string, namespace: string, name: string): PodHealth & { readonly replicas: number; readonly since: Date } {
+    return this.cluster(cluster).health(namespace, name);
+  }
+
+  /** The pods of a namespace as the cluster lists them. */
+  pods(cluster: string, namespace: string): KubeObject[] {
+    return this.cluster(cluster).pods(namespace);
+  }
+
+  // ---- alarms ---------------------------------------------------------------------------------
+
+  private checkAlarmSource(alarm: WorldAlarm): void {
+    if (alarm.source === 'request-rate' && !this.waf.hasAcl(alarm.webAcl)) {
+      throw new Error(`alarm ${alarm.name} watches web ACL ${alarm.webAcl}, which the world does not declare`);
+    }
+    if (alarm.source === 'deployment' && !this.cluster(alarm.cluster).hasDeployment(alarm.namespace, alarm.deployment)) {
+      throw new Error(`alarm ${alarm.name} watches Deployment ${alarm.namespace}/${alarm.deployment}, which cluster ${alarm.cluster} does not declare`);
+    }
+  }
+
+  /** The value a stuck alarm's metric was first read at: its cause is elsewhere, so nothing the system does moves it. */
+  private readonly stuckValues = new Map<string, number>();
+
+  /** The datapoint the alarm evaluates now. */
+  private alarmValue(alarm: WorldAlarm): number {
+    if (alarm.stuck) {
+      const first = this.stuckValues.get(alarm.name) ?? this.liveValue(alarm);
+      this.stuckValues.set(alarm.name, first);
+      return first;
+    }
+    return this.liveValue(alarm);
+  }
+
+  private liveValue(alarm: WorldAlarm): number {
+    switch (alarm.source) {
+      case 'cpu':
+        return this.cpuOf(alarm.autoScalingGroupName);
+      case 'request-rate':
+        return this.waf.requestsPerMinute(alarm.webAcl, 'ALLOW');
+      case 'deployment':
+        return this.cluster(alarm.cluster).restartsPerMinute(alarm.namespace, alarm.deployment);
+      case 'capacity':
+        return this.requireGroup(alarm.autoScalingGroupName).desiredCapacity * alarm.valuePerInstance;
+    }
+  }
+
+  private alarmThreshold(alarm: WorldAlarm): number {
+    return alarm.source === 'deployment' ? 0 : alarm.threshold;
+  }
+
+  private computeAlarmState(alarm: WorldAlarm): AlarmStateValue {
+    if (alarm.stuck) return 'ALARM';
+    return this.alarmValue(alarm) > this.alarmThreshold(alarm) ? 'ALARM' : 'OK';
+  }
+
+  /**
+   * Evaluates every alarm and records each change of state, at the time
+   * it is observed. The world calls it whenever it changes or is read; the
+   * first evaluation of an alarm is its change from INSUFFICIENT_DATA.
+   */
+  evaluateAlarms(now = Date.now()): void {
+    for (const alarm of this.alarms.values()) {
+      let state: AlarmStateValue;
+      let value: number;
+      try {
+        state = this.computeAlarmState(alarm);
+        value = this.alarmValue(alarm);
+      } catch {
+        // What it watches does not exist (yet): no data, no change.
+        continue;
+      }
+      const record = this.alarmRecords.get(alarm.name);
+      if (record !== undefined && record.state === state) continue;
+      const at = new Date(Math.max(now, this.lastTransitionAt + 1));
+      this.lastTransitionAt = at.getTime();
+      const transition: AlarmTransition = { at, from: record?.state ?? 'INSUFFICIENT_DATA', to: state, value };
+      if (record === undefined) this.alarmRecords.set(alarm.name, { state, updatedAt: at, transitions: [transition] });
+      else {
+        record.state = state;
+        record.updatedAt = at;
+        record.transitions.push(transition);
+      }
+    }
+  }
+
+  /** Every state change of the alarm the world observed, oldest first. */
+  alarmHistory(alarmName: string): AlarmTransition[] {
+    this.requireAlarm(alarmName);
+    this.evaluateAlarms();
+    return [...(this.alarmRecords.get(alarmName)?.transitions ?? [])];
+  }
+
+  private alarmMetric(alarm: WorldAlarm): AlarmMetric {
+    switch (alarm.source) {
+      case 'cpu':
+        return {
+          namespace: alarm.namespace,
+          metricName: alarm.metricName,
+          dimensions: [{ Name: 'AutoScalingGroupName', Value: alarm.autoScalingGroupName }],
+          statistic: 'Average',
+          period: 60,
+          description: `CPU high on ${alarm.autoScalingGroupName}`,
+        };
+      case 'request-rate': {
+        const acl = this.waf.requireAcl(alarm.webAcl);
+        return {
+          namespace: 'AWS/WAFV2',
+          metricName: 'AllowedRequests',
+          dimensions: [
+            { Name: 'WebACL', Value: acl.name },
+            ...(acl.scope === 'REGIONAL' ? [{ Name: 'Region', Value: this.region }] : []),
+            { Name: 'Rule', Value: 'ALL' },
+          ],
+          statistic: 'Sum',
+          period: 60,
+          description: `Requests allowed through web ACL ${acl.name} above ${alarm.threshold} per minute`,
+        };
+      }
+      case 'deployment':
+        return {
+          namespace: 'ContainerInsights',
+          metricName: 'pod_number_of_container_restarts',
+          dimensions: [
+            { Name: 'ClusterName', Value: alarm.cluster },
+            { Name: 'Namespace', Value: alarm.namespace },
+            { Name: 'PodName', Value: alarm.deployment },
+          ],
+          statistic: 'Sum',
+          period: 60,
+          description: `Pods of Deployment ${alarm.namespace}/${alarm.deployment} on EKS cluster ${alarm.cluster} are failing`,
+        };
+      case 'capacity':
+        return {
+          namespace: alarm.namespace,
+          metricName: alarm.metricName,
+          dimensions: [{ Name: 'AutoScalingGroupName', Value: alarm.autoScalingGroupName }],
+          statistic: 'Average',
+          period: 60,
+          description: `${alarm.metricName} of ${alarm.autoScalingGroupName} above ${alarm.threshold}`,
+        };
+    }
   }
 
   /** CPU utilisation of a group, in percent. */
@@ -246,16 +600,18 @@ export class SimulatedWorld {
     return Math.min(100, Math.round((group.cpuDemand / group.desiredCapacity) * 10) / 10);
   }
 
+  /** The alarm's state now, for every kind of alarm. */
   alarmState(alarmName: string): 'OK' | 'ALARM' {
     const alarm = this.requireAlarm(alarmName);
-    if (alarm.stuck) return 'ALARM';
-    return this.cpuOf(alarm.autoScalingGroupName) > alarm.threshold ? 'ALARM' : 'OK';
+    this.evaluateAlarms();
+    return this.computeAlarmState(alarm);
   }
 
   /** The EventBridge event CloudWatch emits when this alarm goes into ALARM. */
   alarmEvent(alarmName: string, at = new Date()): Record<string, unknown> {
     const alarm = this.requireAlarm(alarmName);
-    const cpu = this.cpuOf(alarm.autoScalingGroupName);
+    if (alarm.source !== 'cpu') return this.sourcedAlarmEvent(alarm, at);
+    const cpu = this.alarmValue(alarm);
     const timestamp = cloudWatchTimestamp(at);
     return {
       version: '0',
@@ -297,6 +653,52 @@ export class SimulatedWorld {
     };
   }
 
+  /** The alarm event of a request-rate, deployment or capacity alarm. */
+  private sourcedAlarmEvent(alarm: Exclude<WorldAlarm, { source: 'cpu' }>, at: Date): Record<string, unknown> {
+    const value = this.alarmValue(alarm);
+    const threshold = this.alarmThreshold(alarm);
+    const metric = this.alarmMetric(alarm);
+    const timestamp = cloudWatchTimestamp(at);
+    return {
+      version: '0',
+      id: `evt-${alarm.name}-${at.getTime()}`,
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: this.account,
+      time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.region,
+      resources: [`arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${alarm.name}`],
+      detail: {
+        alarmName: alarm.name,
+        state: {
+          value: 'ALARM',
+          reason: `Threshold Crossed: 1 datapoint [${value}] was greater than the threshold (${threshold}).`,
+          reasonData: JSON.stringify({ version: '1.0', recentDatapoints: [value], threshold }),
+          timestamp,
+        },
+        previousState: { value: 'OK', reason: 'Threshold not crossed', timestamp },
+        configuration: {
+          description: metric.description,
+          metrics: [
+            {
+              id: 'm1',
+              metricStat: {
+                metric: {
+                  name: metric.metricName,
+                  namespace: metric.namespace,
+                  dimensions: Object.fromEntries(metric.dimensions.map((dimension) => [dimension.Name, dimension.Value])),
+                },
+                period: metric.period,
+                stat: metric.statistic,
+              },
+              returnData: true,
+            },
+          ],
+        },
+      },
+    };
+  }
+
   /** Routes the SDK clients to this world until `uninstall`. */
   install(starter: ExecutionStarter): void {
     this.starter = starter;
@@ -321,7 +723,7 @@ export class SimulatedWorld {
       .callsFake((input: DescribeAlarmsCommandInput) => this.call('DescribeAlarms', input, () => this.describeAlarms(input)));
     cloudWatch
       .on(DescribeAlarmHistoryCommand)
-      .callsFake((input: DescribeAlarmHistoryCommandInput) => this.call('DescribeAlarmHistory', input, () => ({ AlarmHistoryItems: [] })));
+      .callsFake((input: DescribeAlarmHistoryCommandInput) => this.call('DescribeAlarmHistory', input, () => this.describeAlarmHistory(input)));
     cloudWatch
       .on(GetMetricDataCommand)
       .callsFake((input: GetMetricDataCommandInput) => this.call('GetMetricData', input, () => this.getMetricData(input)));
@@ -371,6 +773,48 @@ export class SimulatedWorld {
       .on(VerifyMacCommand)
       .callsFake((input: VerifyMacCommandInput) => this.call('VerifyMac', input, () => this.hmacKey.verifyMac(input)));
     this.mocks.push(keyManagement);
+
+    // WAF answers by the client's region: CLOUDFRONT only through us-east-1, REGIONAL only in the world's region.
+    const waf = mockClient(WAFV2Client);
+    waf.onAnyCommand().callsFake((input) => this.unsupported('WAFV2', input));
+    waf.on(GetIPSetCommand).callsFake(async (input: GetIPSetCommandInput, getClient) => {
+      const region = await getClient().config.region();
+      return this.call('GetIPSet', input, () => this.waf.getIpSet(input, region));
+    });
+    waf.on(UpdateIPSetCommand).callsFake(async (input: UpdateIPSetCommandInput, getClient) => {
+      const region = await getClient().config.region();
+      return this.call('UpdateIPSet', input, () => this.waf.updateIpSet(input, region));
+    });
+    waf.on(ListIPSetsCommand).callsFake(async (input: ListIPSetsCommandInput, getClient) => {
+      const region = await getClient().config.region();
+      return this.call('ListIPSets', input, () => this.waf.listIpSets(input, region));
+    });
+
+    const scheduler = mockClient(SchedulerClient);
+    scheduler.onAnyCommand().callsFake((input) => this.unsupported('Scheduler', input));
+    scheduler
+      .on(CreateScheduleCommand)
+      .callsFake((input: CreateScheduleCommandInput) => this.call('CreateSchedule', input, () => this.scheduler.createSchedule(input)));
+    scheduler
+      .on(GetScheduleCommand)
+      .callsFake((input: GetScheduleCommandInput) => this.call('GetSchedule', input, () => this.scheduler.getSchedule(input)));
+    scheduler
+      .on(DeleteScheduleCommand)
+      .callsFake((input: DeleteScheduleCommandInput) => this.call('DeleteSchedule', input, () => this.scheduler.deleteSchedule(input)));
+    scheduler
+      .on(ListSchedulesCommand)
+      .callsFake((input: ListSchedulesCommandInput) => this.call('ListSchedules', input, () => this.scheduler.listSchedules(input)));
+
+    const eks = mockClient(EKSClient);
+    eks.onAnyCommand().callsFake((input) => this.unsupported('EKS', input));
+    eks.on(DescribeClusterCommand).callsFake((input: DescribeClusterCommandInput) =>
+      this.call('DescribeCluster', input, () => {
+        const cluster = this.clusters.get(input.name ?? '');
+        if (cluster === undefined) throw clusterNotFound(input.name);
+        return { cluster: cluster.describe() };
+      }),
+    );
+    this.mocks.push(waf, scheduler, eks);
   }
 
   uninstall(): void {
@@ -378,7 +822,16 @@ export class SimulatedWorld {
     this.mocks = [];
   }
 
-  private call<T>(operation: string, input: unknown, answer: () => T): T {
+  private call<T>(operation: string, input: unknown, act: () => T): T {
+    // Alarms are evaluated whenever the world is read or changed: before the call, and after it took effect.
+    this.evaluateAlarms();
+    const answer = () => {
+      try {
+        return act();
+      } finally {
+        this.evaluateAlarms();
+      }
+    };
     const fault = this.faults.find((candidate) => candidate.operation === operation && candidate.times > 0);
     if (fault !== undefined) {
       fault.times -= 1;
@@ -475,8 +928,11 @@ export class SimulatedWorld {
   /**
    * Metric data with a simple shape: a group's CPUUtilization is half its
    * current value until five minutes before the end of the window, then its
-   * current value (the load that raised the alarm). Any other metric has no
-   * data.
+   * current value (the load that raised the alarm). A web ACL's
+   * AllowedRequests and BlockedRequests are its clients' traffic (a client
+   * counts from when it started), a Deployment alarm's container restarts
+   * count from its rollout, and a capacity alarm's metric is the group's
+   * capacity now. Any other metric has no data.
    */
   private getMetricData(input: GetMetricDataCommandInput) {
     const start = input.StartTime?.getTime() ?? Date.now() - 3_600_000;
@@ -488,7 +944,22 @@ export class SimulatedWorld {
         const groupName = metric?.Dimensions?.find((dimension) => dimension.Name === 'AutoScalingGroupName')?.Value;
         const group = groupName === undefined ? undefined : this.groups.get(groupName);
         if (metric?.MetricName !== 'CPUUtilization' || group === undefined) {
-          return { Id: query.Id, Label: metric?.MetricName ?? query.Id, Timestamps: [], Values: [], StatusCode: 'Complete' as const };
+          const series = this.metricSeries(metric);
+          if (series === undefined) {
+            return { Id: query.Id, Label: metric?.MetricName ?? query.Id, Timestamps: [], Values: [], StatusCode: 'Complete' as const };
+          }
+          const periodSeconds = query.MetricStat?.Period ?? 60;
+          const timestamps: Date[] = [];
+          const values: number[] = [];
+          for (let t = Math.ceil(start / (periodSeconds * 1000)) * periodSeconds * 1000; t < end; t += periodSeconds * 1000) {
+            timestamps.push(new Date(t));
+            values.push(series(t, periodSeconds));
+          }
+          if (input.ScanBy !== 'TimestampAscending') {
+            timestamps.reverse();
+            values.reverse();
+          }
+          return { Id: query.Id, Label: metric?.MetricName, Timestamps: timestamps, Values: values, StatusCode: 'Complete' as const };
         }
         const periodMs = (query.MetricStat?.Period ?? 60) * 1000;
         const cpu = this.cpuOf(group.name);
@@ -507,30 +978,68 @@ export class SimulatedWorld {
     return { MetricDataResults: results, Messages: [] };
   }
 
-  /** Matches CloudWatch Logs' term patterns: `?a ?b` is any of the terms, `a b` all of them, empty everything. */
-  private static matches(filterPattern: string | undefined, message: string): boolean {
-    const terms = (filterPattern ?? '').split(/\s+/).filter((term) => term !== '');
-    if (terms.length === 0) return true;
-    const optional = terms.filter((term) => term.startsWith('?')).map((term) => term.slice(1).replace(/^"|"$/g, ''));
-    const required = terms.filter((term) => !term.startsWith('?')).map((term) => term.replace(/^"|"$/g, ''));
-    return required.every((term) => message.includes(term)) && (optional.length === 0 || optional.some((term) => message.includes(term)));
+  /** The values of a metric other than a group's CPU, per period starting at `t`; `undefined` when the world has no such metric. */
+  private metricSeries(
+    metric: { Namespace?: string; MetricName?: string; Dimensions?: { Name?: string; Value?: string }[] } | undefined,
+  ): ((t: number, periodSeconds: number) => number) | undefined {
+    if (metric === undefined) return undefined;
+    const dimensions = new Map((metric.Dimensions ?? []).map((dimension) => [dimension.Name ?? '', dimension.Value ?? '']));
+    const webAcl = dimensions.get('WebACL');
+    if (metric.Namespace === 'AWS/WAFV2' && webAcl !== undefined && this.waf.hasAcl(webAcl) && (dimensions.get('Rule') ?? 'ALL') === 'ALL') {
+      const action = metric.MetricName === 'AllowedRequests' ? 'ALLOW' : metric.MetricName === 'BlockedRequests' ? 'BLOCK' : undefined;
+      if (action === undefined) return undefined;
+      return (t, periodSeconds) => Math.round(this.waf.requestsBetween(webAcl, action, t, t + periodSeconds * 1000));
+    }
+    const same = (wanted: { Name: string; Value: string }[]) =>
+      wanted.length === dimensions.size && wanted.every((dimension) => dimensions.get(dimension.Name) === dimension.Value);
+    for (const alarm of this.alarms.values()) {
+      if (alarm.source !== 'deployment' && alarm.source !== 'capacity') continue;
+      const watched = this.alarmMetric(alarm);
+      if (watched.namespace !== metric.Namespace || watched.metricName !== metric.MetricName || !same(watched.dimensions)) continue;
+      if (alarm.source === 'deployment') {
+        const cluster = this.cluster(alarm.cluster);
+        return (t, periodSeconds) => (cluster.restartsPerMinute(alarm.namespace, alarm.deployment, t) * periodSeconds) / 60;
+      }
+      return () => this.alarmValue(alarm);
+    }
+    return undefined;
   }
 
   private filterLogEvents(input: FilterLogEventsCommandInput) {
     const name = input.logGroupName ?? input.logGroupIdentifier ?? '';
     const lines = this.logs.get(name);
-    if (lines === undefined) throw awsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+    const wafGroup = this.waf.logGroupNames().includes(name);
+    const clusters = [...this.clusters.values()].filter((cluster) => cluster.logGroupName === name);
+    if (lines === undefined && !wafGroup && clusters.length === 0) {
+      throw awsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+    }
     const now = Date.now();
-    const events = lines
-      .map((message, index) => ({
-        logStreamName: `${name.split('/').at(-1) ?? 'app'}/i-0000000000000000${index % 4}`,
-        timestamp: now - (lines.length - index) * 1000,
-        message,
-        eventId: `${name}-${index}`,
-      }))
-      .filter((event) => event.timestamp >= (input.startTime ?? 0) && event.timestamp <= (input.endTime ?? now))
-      .filter((event) => SimulatedWorld.matches(input.filterPattern, event.message));
-    return { events: events.slice(0, input.limit ?? 10_000), searchedLogStreams: [] };
+    const written = (lines ?? []).map((message, index, all) => ({
+      logStreamName: `${name.split('/').at(-1) ?? 'app'}/i-0000000000000000${index % 4}`,
+      timestamp: now - (all.length - index) * 1000,
+      message,
+      eventId: `${name}-${index}`,
+    }));
+    // What the world's traffic and pods log, beside the lines the scenario wrote.
+    const generated = [...(wafGroup ? this.waf.logEvents(name, now) : []), ...clusters.flatMap((cluster) => cluster.logEvents(now))].map(
+      (event, index) => ({ ...event, eventId: `${name}-generated-${index}` }),
+    );
+    const all = generated.length === 0 ? written : [...written, ...generated].sort((a, b) => a.timestamp - b.timestamp);
+    let events: typeof all;
+    try {
+      events = all
+        .filter((event) => event.timestamp >= (input.startTime ?? 0) && event.timestamp <= (input.endTime ?? now))
+        .filter((event) => matchesFilterPattern(input.filterPattern, event.message));
+    } catch (error) {
+      throw awsError('InvalidParameterException', `Invalid filter pattern: ${(error as Error).message}`, 400);
+    }
+    const start = input.nextToken === undefined ? 0 : Number(input.nextToken);
+    const limit = input.limit ?? 10_000;
+    return {
+      events: events.slice(start, start + limit),
+      searchedLogStreams: [],
+      ...(start + limit < events.length ? { nextToken: String(start + limit) } : {}),
+    };
   }
 
   private lookupEvents(input: LookupEventsCommandInput) {
@@ -561,27 +1070,101 @@ export class SimulatedWorld {
   }
 
   private describeAlarms(input: DescribeAlarmsCommandInput) {
-    const names = input.AlarmNames ?? [...this.alarms.keys()];
+    const names = input.AlarmNames ?? [...this.alarms.keys()].filter((name) => input.AlarmNamePrefix === undefined || name.startsWith(input.AlarmNamePrefix));
     const alarms = names.flatMap((name) => {
       const alarm = this.alarms.get(name);
       if (alarm === undefined) return [];
-      const cpu = this.cpuOf(alarm.autoScalingGroupName);
+      const state = this.alarmState(alarm.name);
+      if (input.StateValue !== undefined && input.StateValue !== state) return [];
+      const updatedAt = this.alarmRecords.get(alarm.name)?.updatedAt ?? new Date();
+      if (alarm.source === 'cpu') {
+        const cpu = this.alarmValue(alarm);
+        return [
+          {
+            AlarmName: alarm.name,
+            AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${alarm.name}`,
+            StateValue: state,
+            StateReasonData: JSON.stringify({ version: '1.0', recentDatapoints: [cpu], threshold: alarm.threshold }),
+            StateUpdatedTimestamp: updatedAt,
+            MetricName: alarm.metricName,
+            Namespace: alarm.namespace,
+            Threshold: alarm.threshold,
+            ComparisonOperator: 'GreaterThanThreshold' as const,
+            Dimensions: [{ Name: 'AutoScalingGroupName', Value: alarm.autoScalingGroupName }],
+          },
+        ];
+      }
+      const value = this.alarmValue(alarm);
+      const threshold = this.alarmThreshold(alarm);
+      const metric = this.alarmMetric(alarm);
       return [
         {
           AlarmName: alarm.name,
           AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${alarm.name}`,
-          StateValue: this.alarmState(alarm.name),
-          StateReasonData: JSON.stringify({ version: '1.0', recentDatapoints: [cpu], threshold: alarm.threshold }),
-          StateUpdatedTimestamp: new Date(),
-          MetricName: alarm.metricName,
-          Namespace: alarm.namespace,
-          Threshold: alarm.threshold,
+          AlarmDescription: metric.description,
+          ActionsEnabled: true,
+          StateValue: state,
+          StateReason:
+            state === 'ALARM'
+              ? `Threshold Crossed: 1 datapoint [${value}] was greater than the threshold (${threshold}).`
+              : `Threshold Crossed: 1 datapoint [${value}] was not greater than the threshold (${threshold}).`,
+          StateReasonData: JSON.stringify({
+            version: '1.0',
+            statistic: metric.statistic,
+            period: metric.period,
+            recentDatapoints: [value],
+            threshold,
+          }),
+          StateUpdatedTimestamp: updatedAt,
+          MetricName: metric.metricName,
+          Namespace: metric.namespace,
+          Statistic: metric.statistic,
+          Period: metric.period,
+          EvaluationPeriods: 1,
+          DatapointsToAlarm: 1,
+          Threshold: threshold,
           ComparisonOperator: 'GreaterThanThreshold' as const,
-          Dimensions: [{ Name: 'AutoScalingGroupName', Value: alarm.autoScalingGroupName }],
+          TreatMissingData: 'missing',
+          Dimensions: metric.dimensions,
         },
       ];
     });
     return { MetricAlarms: alarms, CompositeAlarms: [] };
+  }
+
+  /** The state changes the world observed, as CloudWatch's alarm history items. */
+  private describeAlarmHistory(input: DescribeAlarmHistoryCommandInput) {
+    const wantsStateUpdates = input.HistoryItemType === undefined || input.HistoryItemType === 'StateUpdate';
+    const wantsMetricAlarms = input.AlarmTypes === undefined || input.AlarmTypes.includes('MetricAlarm');
+    const items: AlarmHistoryItem[] = [];
+    if (wantsStateUpdates && wantsMetricAlarms) {
+      for (const [name, record] of this.alarmRecords) {
+        if (input.AlarmName !== undefined && input.AlarmName !== name) continue;
+        const alarm = this.alarms.get(name);
+        const threshold = alarm === undefined ? 0 : this.alarmThreshold(alarm);
+        for (const transition of record.transitions) {
+          if (input.StartDate !== undefined && transition.at < input.StartDate) continue;
+          if (input.EndDate !== undefined && transition.at > input.EndDate) continue;
+          const reason = `Threshold Crossed: 1 datapoint [${transition.value}] was ${transition.to === 'ALARM' ? '' : 'not '}greater than the threshold (${threshold}).`;
+          items.push({
+            AlarmName: name,
+            AlarmType: 'MetricAlarm',
+            Timestamp: transition.at,
+            HistoryItemType: 'StateUpdate',
+            HistorySummary: `Alarm updated from ${transition.from} to ${transition.to}`,
+            HistoryData: JSON.stringify({
+              version: '1.0',
+              oldState: { stateValue: transition.from, ...(transition.from === 'INSUFFICIENT_DATA' ? { stateReason: 'Unchecked: Initial alarm creation' } : {}) },
+              newState: { stateValue: transition.to, stateReason: reason, stateReasonData: { version: '1.0', recentDatapoints: [transition.value], threshold } },
+            }),
+          });
+        }
+      }
+    }
+    items.sort((a, b) => (input.ScanBy === 'TimestampAscending' ? 1 : -1) * (a.Timestamp!.getTime() - b.Timestamp!.getTime()));
+    const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
+    const limit = input.MaxRecords ?? 100;
+    return { AlarmHistoryItems: items.slice(start, start + limit), ...(start + limit < items.length ? { NextToken: String(start + limit) } : {}) };
   }
 
   private startExecution(input: StartExecutionCommandInput) {

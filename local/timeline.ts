@@ -21,13 +21,21 @@ function describeState(stateName: string, output: Json | undefined): string {
   switch (stateName) {
     case 'BuildContext': {
       const context = output.context as Json;
-      const group = context.autoScalingGroup as Json;
+      const group = context.autoScalingGroup as Json | undefined;
+      const kube = context.kubernetes as Json | undefined;
       const alarm = context.alarm as Json | undefined;
       const alarmText = alarm
         ? `alarm ${alarm.name} ${alarm.state}${alarm.latestValue === undefined ? '' : ` at ${alarm.latestValue}`} (threshold ${alarm.threshold})`
         : 'alarm unavailable';
       const gaps = (context.gaps as string[]).length > 0 ? `; gaps: ${(context.gaps as string[]).join('; ')}` : '';
-      return `${group.name}: desired ${group.desiredCapacity} (min ${group.minSize}, max ${group.maxSize}), ${group.inServiceInstances} in service; ${alarmText}; mode ${context.mode}${gaps}`;
+      const logLines = (context.logs as Json[]).reduce((sum: number, excerpt: Json) => sum + (excerpt.lines as Json[]).length, 0);
+      const subject =
+        group !== undefined
+          ? `${group.name}: desired ${group.desiredCapacity} (min ${group.minSize}, max ${group.maxSize}), ${group.inServiceInstances} in service`
+          : kube !== undefined
+            ? `${kube.namespace}/${kube.deployment}: revision ${kube.revision ?? '?'} (${(kube.images as string[]).join(', ')}), ${kube.readyReplicas}/${kube.replicas} ready; findings: ${(kube.findings as Json[]).map((finding) => finding.reason).join(', ') || 'none'}${kube.gitOps ? '; GitOps-managed' : ''}`
+            : `${context.resource.id}: ${logLines} log line(s) read`;
+      return `${subject}; ${alarmText}; mode ${context.mode}${gaps}`;
     }
     case 'Decide': {
       const decision = output.decision as Json;
@@ -45,12 +53,16 @@ function describeState(stateName: string, output: Json | undefined): string {
       return `lease on ${output.lease.resourceId} held by ${output.lease.holder} until ${output.lease.expiresAt}; ${(output.lease.guards as Json[] | undefined)?.map((check: Json) => check.detail).join('; ') ?? ''}`;
     case 'CountAttempt':
       return `attempt ${output.attempt.number} of ${output.context.limits.maxAttempts}`;
-    case 'ScaleOutAsg': {
+    case 'ScaleOutAsg':
+    case 'BlockIpInWaf':
+    case 'ActOnEks': {
       const action = output.action as Json;
-      return action.changed
-        ? `${action.autoScalingGroupName}: desired ${action.beforeCapacity} → ${action.targetCapacity} (before-state recorded)`
-        : `${action.autoScalingGroupName}: already at ${action.targetCapacity}, nothing changed`;
+      return `${action.summary}${action.changed ? ' (before-state recorded)' : ''}`;
     }
+    case 'UndoScaleOutAsg':
+    case 'UndoBlockIpInWaf':
+    case 'UndoEksAction':
+      return `${output.undo.undone ? 'UNDONE' : 'nothing undone'}: ${output.undo.summary}`;
     case 'WaitForEffect':
       return `waits ${output.context.limits.verifyAfterSeconds}s in AWS (no time locally)`;
     case 'VerifyRecovery':

@@ -5,7 +5,7 @@ import { OutOfScopeError, StalePlanError } from '../../../../lambdas/shared/erro
 import { CHANGE_ANNOTATION } from '../../../../lambdas/shared/eks/change-marker.js';
 import { type ConfigMapBefore, MAX_PREVIOUS_VALUE_BYTES, PatchEksConfigMapExecutor } from '../../../../lambdas/shared/eks/configmap-executor.js';
 import { GitOpsManagedError } from '../../../../lambdas/shared/eks/eks-errors.js';
-import { type FakeKubeApi, startFakeKubeApi } from '../../../support/fake-kube-api.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../../../../local/fake-kube-api.js';
 
 const eks = mockClient(EKSClient);
 const params = { cluster: 'prod', namespace: 'shop', configMap: 'web-config', key: 'LOG_LEVEL', value: 'info' };

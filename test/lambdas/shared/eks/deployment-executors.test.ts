@@ -10,7 +10,7 @@ import {
   RollbackEksDeploymentExecutor,
 } from '../../../../lambdas/shared/eks/deployment-executors.js';
 import { DeploymentPausedError, GitOpsManagedError, NoPreviousRevisionError } from '../../../../lambdas/shared/eks/eks-errors.js';
-import { type FakeKubeApi, podTemplate, seedDeploymentHistory, startFakeKubeApi } from '../../../support/fake-kube-api.js';
+import { type FakeKubeApi, podTemplate, seedDeploymentHistory, startFakeKubeApi } from '../../../../local/fake-kube-api.js';
 
 const eks = mockClient(EKSClient);
 const params = { cluster: 'prod', namespace: 'shop', deployment: 'web' };

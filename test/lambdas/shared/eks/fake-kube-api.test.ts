@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonPatch, matchesSelector, mergePatch, seedDeploymentHistory, startFakeKubeApi, strategicMergePatch } from '../../../support/fake-kube-api.js';
+import { jsonPatch, matchesSelector, mergePatch, seedDeploymentHistory, startFakeKubeApi, strategicMergePatch } from '../../../../local/fake-kube-api.js';
 
 /** The fake Kubernetes API itself: its patch semantics, selectors and controller, which the executor tests rely on. */
 

@@ -14,7 +14,7 @@ import {
   kubeApisFrom,
   patchAs,
 } from '../../../../lambdas/shared/eks/kube-client.js';
-import { type FakeKubeApi, startFakeKubeApi } from '../../../support/fake-kube-api.js';
+import { type FakeKubeApi, startFakeKubeApi } from '../../../../local/fake-kube-api.js';
 
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----\n').toString('base64');
 const eks = mockClient(EKSClient);

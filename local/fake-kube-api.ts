@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type ClusterConnection, type KubeApiFactory, buildKubeConfig, kubeApisFrom } from '../../lambdas/shared/eks/kube-client.js';
+import { type ClusterConnection, type KubeApiFactory, buildKubeConfig, kubeApisFrom } from '../lambdas/shared/eks/kube-client.js';
 
 /**
  * A fake Kubernetes API server on loopback, for the real
@@ -14,10 +15,15 @@ import { type ClusterConnection, type KubeApiFactory, buildKubeConfig, kubeApisF
  * and the next revision, an old one gets its ReplicaSet renumbered, as
  * `kubectl rollout undo` relies on. It records every request, so a test can
  * assert that nothing was written.
+ *
+ * By default it speaks plain http (tests point client-node at it with
+ * `skipTLSVerify`). Given a certificate it speaks https instead, so the
+ * production `eksKubeApis` — which verifies the server against the cluster
+ * CA and refuses http — can reach it; the simulated world's clusters do that.
  */
 
 export type Resource = 'deployments' | 'replicasets' | 'configmaps' | 'pods';
-type KubeObject = Record<string, any>;
+export type KubeObject = Record<string, any>;
 
 export interface RecordedRequest {
   readonly method: string;
@@ -30,8 +36,28 @@ export interface RecordedRequest {
   readonly body?: unknown;
 }
 
+export interface FakeKubeApiOptions {
+  /** Serve https with this certificate (PEM) and key; the URL is then `https://127.0.0.1:PORT`. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Decides whether a request's `Authorization` header is let in; a refused
+   * request gets 401 Unauthorized, as the API server answers a bad token.
+   * @default everything is let in
+   */
+  readonly authenticate?: (authorization: string | undefined) => boolean;
+}
+
+/** A client's write that was stored: after the Deployment controller reacted to it. */
+export interface StoredWrite {
+  readonly resource: Resource;
+  readonly namespace: string;
+  readonly name: string;
+  /** The object before the write. */
+  readonly previous: KubeObject;
+}
+
 export interface FakeKubeApi {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT`, or `https://…` when started with a certificate. */
   readonly url: string;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
@@ -46,9 +72,18 @@ export interface FakeKubeApi {
   update(resource: Resource, namespace: string, name: string, change: (object: KubeObject) => void): KubeObject;
   /** Runs once, when the next write arrives and before it is handled: a concurrent writer. */
   beforeNextWrite(hook: () => void): void;
+  /**
+   * Runs after every client write (PUT or PATCH) that was stored, once the
+   * Deployment controller reacted, before the response is sent: another
+   * controller watching the cluster. Changes it makes with `seed`, `update`
+   * and `remove` do not call it again.
+   */
+  onWrite(listener: (write: StoredWrite) => void): void;
+  /** Deletes a stored object, as another actor would; `false` when there was none. */
+  remove(resource: Resource, namespace: string, name: string): boolean;
   /** The factory the executors take, pointed at this server; records the connections it was given. */
   apiFactory(): KubeApiFactory & { connections: ClusterConnection[] };
-  /** Forgets objects, requests and hooks. */
+  /** Forgets objects, requests and `beforeNextWrite` hooks (not `onWrite` listeners). */
   reset(): void;
   stop(): Promise<void>;
 }
@@ -218,10 +253,21 @@ function withoutHash(template: KubeObject | undefined): KubeObject {
   return copy;
 }
 
-export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+/** The `pod-template-hash` the fake controller gives a pod template's ReplicaSet. */
+export function templateHash(template: KubeObject | undefined): string {
+  return createHash('sha256').update(canonical(withoutHash(template))).digest('hex').slice(0, 10);
+}
+
+/** Whether two pod templates are one rollout to the fake controller (`pod-template-hash` ignored). */
+export function sameTemplate(a: KubeObject | undefined, b: KubeObject | undefined): boolean {
+  return canonical(withoutHash(a)) === canonical(withoutHash(b));
+}
+
+export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
   const objects = new Map<string, KubeObject>();
   const requests: RecordedRequest[] = [];
   let writeHooks: (() => void)[] = [];
+  const writeListeners: ((write: StoredWrite) => void)[] = [];
   let resourceVersion = 1000;
   let uids = 0;
 
@@ -243,7 +289,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     const template = withoutHash(deployment.spec.template);
     let replicaSet = owned.find((candidate) => canonical(withoutHash(candidate.spec.template)) === canonical(template));
     if (replicaSet === undefined) {
-      const hash = createHash('sha256').update(canonical(template)).digest('hex').slice(0, 10);
+      const hash = templateHash(template);
       const labels = { ...(template.metadata?.labels ?? {}), [HASH_LABEL]: hash };
       replicaSet = {
         apiVersion: 'apps/v1',
@@ -256,6 +302,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
           annotations: { [REVISION]: String(newest + 1) },
           ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, uid, controller: true }],
           resourceVersion: nextVersion(),
+          creationTimestamp: new Date().toISOString(),
         },
         spec: {
           replicas: deployment.spec.replicas ?? 1,
@@ -294,6 +341,10 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     return response;
   }
 
+  function notify(write: StoredWrite): void {
+    for (const listener of writeListeners) listener(write);
+  }
+
   function handle(method: string, url: URL, body: unknown, contentType: string | undefined): { code: number; body: KubeObject } {
     const route = url.pathname.match(ROUTE);
     if (route === null) return { code: 404, body: status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`) };
@@ -327,7 +378,9 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         return { code: 400, body: status(400, 'BadRequest', 'the name of the object does not match the name on the URL') };
       }
       if (next.metadata.resourceVersion !== undefined && next.metadata.resourceVersion !== current.metadata.resourceVersion) return conflict;
-      return { code: 200, body: store(resourceName, current, { ...next, metadata: { ...next.metadata, namespace } }) };
+      const written = store(resourceName, current, { ...next, metadata: { ...next.metadata, namespace } });
+      notify({ resource: resourceName, namespace, name, previous: clone(current) });
+      return { code: 200, body: written };
     }
     if (method === 'PATCH') {
       let patched: unknown;
@@ -342,12 +395,14 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       }
       const next = patched as KubeObject;
       if (next.metadata?.resourceVersion !== current.metadata.resourceVersion) return conflict;
-      return { code: 200, body: store(resourceName, current, next) };
+      const written = store(resourceName, current, next);
+      notify({ resource: resourceName, namespace, name, previous: clone(current) });
+      return { code: 200, body: written };
     }
     return { code: 405, body: status(405, 'MethodNotAllowed', `${method} is not supported`) };
   }
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const serve = (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -369,6 +424,11 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
         ...(body !== undefined ? { body } : {}),
       });
+      if (options.authenticate !== undefined && !options.authenticate(request.headers.authorization)) {
+        response.writeHead(401, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(status(401, 'Unauthorized', 'Unauthorized')));
+        return;
+      }
       if (method !== 'GET') {
         const hooks = writeHooks;
         writeHooks = [];
@@ -378,9 +438,10 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       response.writeHead(result.code, { 'content-type': 'application/json' });
       response.end(JSON.stringify(result.body));
     });
-  });
+  };
+  const server = options.tls === undefined ? createServer(serve) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const fake: FakeKubeApi = {
     url,
@@ -413,6 +474,10 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     beforeNextWrite(hook) {
       writeHooks.push(hook);
     },
+    onWrite(listener) {
+      writeListeners.push(listener);
+    },
+    remove: (resource, namespace, name) => objects.delete(keyOf(resource, namespace, name)),
     apiFactory() {
       const connections: ClusterConnection[] = [];
       const factory = (connection: ClusterConnection) => {
