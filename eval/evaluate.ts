@@ -199,7 +199,7 @@ async function runOne(
       }
     }
   }
-  const score = scoreRun(failure === undefined ? decision : undefined, verdict, spec.expect, context.autoScalingGroup.desiredCapacity);
+  const score = scoreRun(failure === undefined ? decision : undefined, verdict, spec.expect, context.autoScalingGroup?.desiredCapacity ?? 0);
   const issues = harnessIssues(decision);
   const base: Omit<RunResult, 'line'> = {
     case: spec.name,

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
-import { AttemptBudgetExhaustedError, CircuitOpenError, PingPongDetectedError } from '../shared/errors.js';
+import { AttemptBudgetExhaustedError, CircuitOpenError, PingPongDetectedError, UndoneFixRepeatedError } from '../shared/errors.js';
 import { evaluateFlapGuards, FlapGuardSettingsSchema, type GuardVerdict } from '../shared/flap-guard.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
@@ -22,8 +22,8 @@ export const AcquireLeaseInputSchema = z.object({
   /** Attempts this incident has made so far; the planned one is the next. */
   attempt: z.number().int().min(0),
   flapGuard: FlapGuardSettingsSchema,
-  /** The target's current value (desired capacity), to notice a reverted action. */
-  currentValue: z.number().optional(),
+  /** The context the plan was made from: an Auto Scaling group's desired capacity there tells a reverted action. */
+  context: z.looseObject({ autoScalingGroup: z.looseObject({ desiredCapacity: z.number() }).optional() }).optional(),
 });
 
 export interface LeaseGrant {
@@ -52,7 +52,7 @@ export const lambdaHandler = async (input: z.infer<typeof AcquireLeaseInputSchem
   const verdict = evaluateFlapGuards(
     entries,
     circuit,
-    { incidentId: incident.incidentId, attempt: input.attempt + 1, action: decision.action, target: decision.target, currentValue: input.currentValue },
+    { incidentId: incident.incidentId, attempt: input.attempt + 1, action: decision.action, target: decision.target, currentValue: input.context?.autoScalingGroup?.desiredCapacity },
     now,
     input.flapGuard,
   );
@@ -64,6 +64,7 @@ export const lambdaHandler = async (input: z.infer<typeof AcquireLeaseInputSchem
   const failed = verdict.checks.find((check) => !check.passed);
   if (failed?.name === 'circuit-closed') throw new CircuitOpenError(failed.detail);
   if (failed?.name === 'attempt-budget') throw new AttemptBudgetExhaustedError(`${resourceId}: ${failed.detail}`);
+  if (failed?.name === 'not-an-undone-fix') throw new UndoneFixRepeatedError(`${resourceId}: ${failed.detail}`);
 
   const grant = {
     resourceId,

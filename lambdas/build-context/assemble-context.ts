@@ -1,4 +1,4 @@
-import { type Mode, type ResourceScope, resourceIdOf } from '../shared/scope.js';
+import { allowedTargetsOf, type Mode, type ResourceScope, resourceIdOf } from '../shared/scope.js';
 import type {
   AlarmHistoryItem,
   AlarmState,
@@ -9,7 +9,9 @@ import type {
   LogExcerpt,
   MetricSeries,
   PastIncident,
+  WorkloadContext,
 } from '../shared/workflow.js';
+import { linkLikelyCauses, rankMetrics } from './rank-metrics.js';
 import { mergeChanges } from './read-changes.js';
 import type { Part } from './run-part.js';
 
@@ -18,8 +20,7 @@ export type { Part } from './run-part.js';
 /** The limits that apply to a resource, as the workflow reads them. */
 export function limitsOf(resource: ResourceScope): Limits {
   return {
-    maxStep: resource.maxStep,
-    maxCapacity: resource.maxCapacity,
+    ...(resource.kind === 'autoscaling-group' ? { maxStep: resource.maxStep, maxCapacity: resource.maxCapacity } : {}),
     maxAttempts: resource.maxAttempts,
     leaseSeconds: resource.leaseSeconds,
     cooldownSeconds: resource.cooldownSeconds,
@@ -38,8 +39,11 @@ export interface MetricsPart {
 export interface ContextParts {
   mode: Mode;
   resource: ResourceScope;
-  autoScalingGroup: AutoScalingGroupState;
+  /** @default - none: the resource is not an Auto Scaling group */
+  autoScalingGroup?: AutoScalingGroupState;
   alarm: Part<AlarmState | undefined>;
+  /** The Deployment and its diagnosis, for an EKS incident. @default - none */
+  kubernetes?: Part<WorkloadContext>;
   recentIncidents: Part<PastIncident[]>;
   now: Date;
   /** @default - no alarm history part (an empty list, no gap) */
@@ -80,14 +84,17 @@ export function assembleContext(parts: ContextParts): IncidentContext {
     parts.maxChanges ?? 20,
   );
   const recentIncidents = valueOf(parts.recentIncidents) ?? [];
+  const kubernetes = valueOf(parts.kubernetes);
   return {
     mode: parts.mode,
     limits: limitsOf(parts.resource),
-    resource: { id: resourceIdOf(parts.resource), dependencies: [...parts.resource.dependencies] },
+    resource: { id: resourceIdOf(parts.resource), dependencies: allowedTargetsOf(parts.resource).filter((target) => target !== resourceIdOf(parts.resource)) },
     autoScalingGroup: parts.autoScalingGroup,
     alarm,
+    ...(kubernetes === undefined ? {} : { kubernetes }),
     alarmHistory,
-    metrics: metrics?.series ?? [],
+    // Most anomalous first, each deviation linked to the change just before it: the likely cause reads first.
+    metrics: rankMetrics(linkLikelyCauses(metrics?.series ?? [], changes)),
     logs,
     changes,
     recentIncidents,

@@ -2,11 +2,14 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { toAlarmState } from '../shared/alarms.js';
 import { describeAutoScalingGroup } from '../shared/autoscaling.js';
-import { autoScaling, cloudTrail, cloudWatch, cloudWatchLogs, documentClient } from '../shared/clients.js';
+import { autoScaling, cloudTrail, cloudWatch, cloudWatchLogs, documentClient, eks } from '../shared/clients.js';
+import { KubeConnector } from '../shared/eks/kube-client.js';
+import { declaredClustersOf } from '../shared/eks/declared-clusters.js';
+import { readWorkload } from './read-workload.js';
 import { requireEnv } from '../shared/env.js';
 import { OutOfScopeError, TransientAwsError } from '../shared/errors.js';
 import { workflowHandler } from '../shared/handler.js';
-import { IncidentSchema } from '../shared/incident.js';
+import { alarmOf, IncidentSchema } from '../shared/incident.js';
 import { logger } from '../shared/powertools.js';
 import { findResourceById, parseScope } from '../shared/scope.js';
 import { StateStore } from '../shared/state-store.js';
@@ -24,6 +27,9 @@ import { ContextPartTimeoutError, Deadline, runPart, withTimeout } from './run-p
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
 const store = new StateStore(documentClient(), requireEnv('TABLE_NAME'));
 const budget = readContextBudget();
+/** Read-only connections to the registered clusters, made on first use. */
+let connector: KubeConnector | undefined;
+const kubeConnector = () => (connector ??= new KubeConnector({ eks: eks(), clusters: declaredClustersOf(scope) }));
 
 /** Past incidents read into the context. */
 const RECENT_INCIDENTS = 5;
@@ -70,13 +76,14 @@ export const lambdaHandler = async (
   const remainingMs = lambdaContext?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
   const deadline = new Deadline(Math.min(budget.totalTimeMs, Math.max(1_000, remainingMs - RETURN_MARGIN_MS)));
   const partTime = () => deadline.forPart(budget.partTimeMs);
-  const alarmName = incident.signal.alarmName;
+  // An incident a log detection opened is judged by the resource's first alarm.
+  const alarmName = alarmOf(incident) ?? resource.alarmNames[0];
   const logLimits = { maxLines: budget.maxLogLinesPerGroup, maxLineChars: budget.maxLogLineChars };
 
   const metricsTime = partTime();
   const alarmConfig = runPart('alarm', partTime(), (signal) => readMetricAlarm(cloudWatch(), alarmName, signal), reportGap);
   const [autoScalingGroup, alarm, alarmHistory, metrics, logs, changes, recentIncidents] = await Promise.all([
-    readGroup(resource.name, deadline.remaining()),
+    resource.kind === 'autoscaling-group' ? readGroup(resource.name, deadline.remaining()) : Promise.resolve(undefined),
     alarmConfig.then((part): Part<ReturnType<typeof toAlarmState>> => (part.ok ? { ok: true, value: toAlarmState(part.value) } : part)),
     runPart(
       'alarmHistory',
@@ -101,7 +108,9 @@ export const lambdaHandler = async (
         runPart(
           `logs ${logGroupName}`,
           partTime(),
-          (signal) => readLogGroup(cloudWatchLogs(), logGroupName, windows.logs, budget.logFilterPattern, logLimits, signal),
+          // Access logs are all requests: a WAF site's lines are read unfiltered, so the busiest client shows.
+          (signal) =>
+            readLogGroup(cloudWatchLogs(), logGroupName, windows.logs, resource.kind === 'waf-web-acl' ? '' : budget.logFilterPattern, logLimits, signal),
           reportGap,
         ),
       ),
@@ -119,10 +128,21 @@ export const lambdaHandler = async (
     runPart('history', partTime(), () => store.recentHistory(incident.resource.id, RECENT_INCIDENTS), reportGap),
   ]);
 
+  const kubernetes =
+    resource.kind === 'eks-deployment'
+      ? await runPart(
+          'kubernetes',
+          partTime(),
+          () => readWorkload(kubeConnector(), resource, onsetAt, logs.flatMap((part) => (part.ok ? [part.value] : []))),
+          reportGap,
+        )
+      : undefined;
+
   const gathered = assembleContext({
     mode: scope.mode,
     resource,
     autoScalingGroup,
+    ...(kubernetes === undefined ? {} : { kubernetes }),
     alarm,
     alarmHistory,
     metrics,

@@ -192,5 +192,8 @@ export function changeReadersFor(resource: ResourceScope, clients: ChangeClients
   switch (resource.kind) {
     case 'autoscaling-group':
       return [autoScalingActivityReader(clients.autoScaling()), cloudTrailReader(clients.cloudTrail())];
+    case 'eks-deployment':
+    case 'waf-web-acl':
+      return [cloudTrailReader(clients.cloudTrail())];
   }
 }

@@ -1,4 +1,5 @@
 import { type CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { compactAccessLogLine } from '../shared/access-logs/compact-access-log.js';
 import { callAws } from '../shared/aws-errors.js';
 import type { LogExcerpt, LogLine } from '../shared/workflow.js';
 import type { TimeWindow } from './context-window.js';
@@ -41,7 +42,7 @@ export function selectLogLines(events: readonly FilteredLogEvent[], limits: LogL
     .filter((event) => event.message !== undefined && event.timestamp !== undefined)
     .sort((a, b) => a.timestamp! - b.timestamp!);
   for (const event of ordered) {
-    const message = cleanLogMessage(event.message!, limits.maxLineChars);
+    const message = cleanLogMessage(compactAccessLogLine(event.message!), limits.maxLineChars);
     if (message === '') continue;
     const seen = folded.get(message);
     if (seen !== undefined) {

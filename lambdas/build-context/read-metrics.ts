@@ -9,6 +9,7 @@ import { callAws } from '../shared/aws-errors.js';
 import type { MetricRef } from '../shared/scope.js';
 import type { MetricPoint, MetricSeries } from '../shared/workflow.js';
 import { metricPeriodSeconds, type TimeWindow } from './context-window.js';
+import { scoreAnomaly } from './rank-metrics.js';
 
 /** The period used when the alarm names none (and for related metrics). */
 export const DEFAULT_METRIC_PERIOD_SECONDS = 60;
@@ -129,7 +130,9 @@ export function pointTime(date: Date): string {
 /**
  * One series as the context shows it: at most `maxPoints` points, oldest
  * first, and its min, max, last value and baseline (the mean before the
- * onset), computed from those points.
+ * onset), computed from those points; and, when there are enough of them,
+ * how anomalous it is around the onset (`anomalyScore`, `deviatedAt`,
+ * `direction`: see `scoreAnomaly`).
  */
 export function summariseSeries(
   spec: SeriesSpec,
@@ -146,6 +149,7 @@ export function summariseSeries(
   const points: MetricPoint[] = read.map((point) => ({ t: pointTime(point.at), v: round(point.value) }));
   const before = read.filter((point) => point.at.getTime() < onsetAt.getTime());
   const numbers = read.map((point) => point.value);
+  const anomaly = scoreAnomaly(read, spec.periodSeconds, onsetAt);
   return {
     label: spec.label,
     role: spec.role,
@@ -156,6 +160,7 @@ export function summariseSeries(
       ? {}
       : { min: round(Math.min(...numbers)), max: round(Math.max(...numbers)), last: round(numbers.at(-1)!) }),
     ...(before.length === 0 ? {} : { baseline: round(before.reduce((sum, point) => sum + point.value, 0) / before.length) }),
+    ...anomaly,
   };
 }
 

@@ -1,6 +1,6 @@
 import { ACTIONS, type ActionName, AUTONOMY_LEVELS, type Autonomy, isActionName, parseActionParams } from '../shared/actions/catalog.js';
 import type { Incident } from '../shared/incident.js';
-import { findResourceById, type ResourceScope, type Scope } from '../shared/scope.js';
+import { findResourceById, type ResourceScope, type Scope, allowedTargetsOf } from '../shared/scope.js';
 import type { Decision, IncidentContext, PolicyCheck, PolicyVerdict } from '../shared/workflow.js';
 import { isSingleHost, NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../shared/addresses.js';
 
@@ -17,12 +17,26 @@ const lower = (a: Autonomy, b: Autonomy): Autonomy => (rank(a) <= rank(b) ? a : 
 
 type Params = Record<string, unknown>;
 
+/** A block may last at most as long as the site's scope allows. */
+function blockDuration(minutes: number, resource: ResourceScope): PolicyCheck {
+  const limit = resource.kind === 'waf-web-acl' ? resource.blockMinutes : undefined;
+  const passed = limit !== undefined && minutes <= limit;
+  return {
+    name: 'block-duration',
+    passed,
+    detail: limit === undefined ? `${resource.kind} resources cannot block addresses` : `${minutes} min, at most ${limit} min`,
+  };
+}
+
 /** Per-action limits, checked against the live context and the deployed scope. */
 function actionLimits(action: ActionName, params: Params, resource: ResourceScope, input: PolicyInput): PolicyCheck[] {
-  const { scope, context } = input;
+  const { scope, context, incident } = input;
   switch (action) {
     case 'scaleOutAsg': {
       const group = context.autoScalingGroup;
+      if (resource.kind !== 'autoscaling-group' || group === undefined) {
+        return [{ name: 'resource-kind', passed: false, detail: `scaleOutAsg needs an Auto Scaling group; ${incident.resource.id} is a ${resource.kind}` }];
+      }
       const target = Number(params.targetCapacity);
       const ceiling = Math.min(group.maxSize, resource.maxCapacity ?? Number.POSITIVE_INFINITY);
       const step = target - group.desiredCapacity;
@@ -48,12 +62,41 @@ function actionLimits(action: ActionName, params: Params, resource: ResourceScop
         },
         { name: 'not-protected', passed: protectedBy === undefined, detail: protectedBy === undefined ? `${cidr} is in no protected range` : `${cidr} is inside protected range ${protectedBy}` },
         { name: 'public-address', passed: nonPublicBy === undefined, detail: nonPublicBy === undefined ? `${cidr} is a public address` : `${cidr} is inside non-public range ${nonPublicBy}` },
+        blockDuration(Number(params.durationMinutes), resource),
       ];
     }
     case 'rollbackEksDeployment':
     case 'restartEksDeployment':
     case 'patchEksConfigMap': {
       const namespace = String(params.namespace);
+      const sameCluster = resource.kind === 'eks-deployment' && resource.cluster === params.cluster && resource.namespace === namespace;
+      const kindCheck: PolicyCheck = {
+        name: 'same-workload',
+        passed: sameCluster,
+        detail: sameCluster
+          ? `${String(params.cluster)}/${namespace} is the incident's cluster and namespace`
+          : `${action} must act in the incident's own cluster and namespace (${incident.resource.id})`,
+      };
+      const valueChecks: PolicyCheck[] = [];
+      if (action === 'patchEksConfigMap' && resource.kind === 'eks-deployment') {
+        const known = resource.configMapDefaults[String(params.configMap)]?.[String(params.key)];
+        valueChecks.push({
+          name: 'value-declared',
+          passed: known !== undefined && known === params.value,
+          detail:
+            known === params.value && params.value !== undefined
+              ? `the value for ${String(params.configMap)}.${String(params.key)} is the one declared in the scope`
+              : `no declared value for ${String(params.configMap)}.${String(params.key)} matches the plan's; values are never invented`,
+        });
+        if (params.restartDeployment !== undefined) {
+          const own = params.restartDeployment === resource.name;
+          valueChecks.push({
+            name: 'restart-own-deployment',
+            passed: own,
+            detail: own ? `restarts ${resource.name} after the patch` : `may restart only the incident's Deployment ${resource.name}, not ${String(params.restartDeployment)}`,
+          });
+        }
+      }
       const allowed = scope.guardrails.allowedNamespaces.includes(namespace);
       return [
         {
@@ -61,6 +104,8 @@ function actionLimits(action: ActionName, params: Params, resource: ResourceScop
           passed: allowed,
           detail: allowed ? `namespace ${namespace} is allowlisted` : `namespace ${namespace} is not in the allowlist [${scope.guardrails.allowedNamespaces.join(', ')}]`,
         },
+        kindCheck,
+        ...valueChecks,
       ];
     }
     case 'escalateOnly':
@@ -133,7 +178,8 @@ export function evaluatePolicy(input: PolicyInput): PolicyVerdict {
   });
   if (action !== 'escalateOnly') {
     const own = actualTarget === incident.resource.id;
-    const dependency = resource.dependencies.includes(actualTarget);
+    const allowedTargets = allowedTargetsOf(resource).filter((target) => target !== incident.resource.id);
+    const dependency = allowedTargets.includes(actualTarget);
     checks.push({
       name: 'target-allowed',
       passed: own || dependency,
@@ -141,7 +187,7 @@ export function evaluatePolicy(input: PolicyInput): PolicyVerdict {
         ? `${actualTarget} is the incident's own resource`
         : dependency
           ? `${actualTarget} is a declared dependency of ${incident.resource.id}`
-          : `${actualTarget} is neither ${incident.resource.id} nor one of its declared dependencies [${resource.dependencies.join(', ')}]`,
+          : `${actualTarget} is neither ${incident.resource.id} nor one of its declared dependencies [${allowedTargets.join(', ')}]`,
     });
   }
   checks.push(...actionLimits(action, params.params, resource, input));

@@ -1,6 +1,8 @@
 import * as z from 'zod';
-import type { Incident } from '../shared/incident.js';
+import { type Incident, signalLabel } from '../shared/incident.js';
 import type { IncidentContext } from '../shared/workflow.js';
+import { patchMissingVariable, rollbackRecentRollout } from './eks-planners.js';
+import { blockFloodingClient } from './waf-planners.js';
 
 /**
  * Planners turn a matched runbook into concrete action params from the
@@ -35,7 +37,8 @@ const proportionalScaleOut: Planner<z.ZodObject<{ headroom: z.ZodDefault<z.ZodNu
   with: z.object({ headroom: z.number().min(0.5).max(1).default(0.9) }).strict(),
   plan(incident, context, { headroom }) {
     const group = context.autoScalingGroup;
-    const { maxStep, maxCapacity } = context.limits;
+    const { maxStep = 1, maxCapacity } = context.limits;
+    if (group === undefined) return { kind: 'decline', reason: `${incident.resource.id} is not an Auto Scaling group; scaling out does not apply` };
     const ceiling = Math.min(group.maxSize, maxCapacity ?? Number.POSITIVE_INFINITY);
     const current = group.desiredCapacity;
     if (current >= ceiling) {
@@ -60,9 +63,9 @@ const proportionalScaleOut: Planner<z.ZodObject<{ headroom: z.ZodDefault<z.ZodNu
     return {
       kind: 'plan',
       params: { autoScalingGroupName: group.name, targetCapacity: target },
-      rationale: `CPU alarm ${incident.signal.alarmName} on ${group.name}: ${sizing}; scaling out ${current} → ${target}${bounds.length > 0 ? ` (${bounds.join(', ')})` : ''}.`,
+      rationale: `CPU alarm ${signalLabel(incident.signal)} on ${group.name}: ${sizing}; scaling out ${current} → ${target}${bounds.length > 0 ? ` (${bounds.join(', ')})` : ''}.`,
       evidence: [
-        `alarm ${incident.signal.alarmName} ${alarm?.state ?? 'ALARM'}${alarm?.latestValue === undefined ? '' : ` at ${alarm.latestValue}`} (threshold ${alarm?.threshold ?? '?'})`,
+        `alarm ${signalLabel(incident.signal)} ${alarm?.state ?? 'ALARM'}${alarm?.latestValue === undefined ? '' : ` at ${alarm.latestValue}`} (threshold ${alarm?.threshold ?? '?'})`,
         `${group.name} desired ${current}, max ${group.maxSize}`,
       ],
     };
@@ -78,6 +81,9 @@ const escalate: Planner<z.ZodObject<{ reason: z.ZodString }>> = {
 
 export const PLANNERS = {
   'proportional-scale-out': proportionalScaleOut,
+  'block-flooding-client': blockFloodingClient,
+  'patch-missing-variable': patchMissingVariable,
+  'rollback-recent-rollout': rollbackRecentRollout,
   escalate,
 } as const satisfies Record<string, Planner>;
 

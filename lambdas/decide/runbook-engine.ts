@@ -1,7 +1,7 @@
 import { ACTIONS, type ActionName } from '../shared/actions/catalog.js';
-import type { Incident } from '../shared/incident.js';
+import { type Incident, alarmOf, signalLabel } from '../shared/incident.js';
 import type { Decision, IncidentContext } from '../shared/workflow.js';
-import { PLANNERS } from './planners.js';
+import { PLANNERS, type PlanResult } from './planners.js';
 import type { Runbook } from './runbook-schema.js';
 
 function globToRegExp(pattern: string): RegExp {
@@ -12,12 +12,18 @@ function globToRegExp(pattern: string): RegExp {
 export function runbookMatches(runbook: Runbook, incident: Incident, context: IncidentContext): boolean {
   const { match } = runbook;
   if (match.resourceKinds.length > 0 && !match.resourceKinds.includes(incident.resource.kind)) return false;
-  const metricName = context.alarm?.metricName ?? incident.signal.metricName;
+  const metricName = context.alarm?.metricName ?? (incident.signal.source === 'cloudwatch-alarm' ? incident.signal.metricName : undefined);
   if (match.metricNames.length > 0 && (metricName === undefined || !match.metricNames.includes(metricName))) return false;
-  if (match.alarmNames.length > 0 && !match.alarmNames.some((pattern) => globToRegExp(pattern).test(incident.signal.alarmName))) {
+  const alarmName = alarmOf(incident);
+  if (match.alarmNames.length > 0 && (alarmName === undefined || !match.alarmNames.some((pattern) => globToRegExp(pattern).test(alarmName)))) {
     return false;
   }
   if (match.direction !== 'any' && alarmDirection(context) !== match.direction) return false;
+  const signal = incident.signal;
+  if (match.detections.length > 0 && (signal.source !== 'log-detection' || !match.detections.includes(signal.detection))) return false;
+  if (match.signatures.length > 0 && (signal.source !== 'log-detection' || signal.signatureId === undefined || !match.signatures.includes(signal.signatureId))) {
+    return false;
+  }
   return true;
 }
 
@@ -56,20 +62,35 @@ function escalation(reason: string, runbookId: string, extra: Partial<Decision> 
 }
 
 /**
- * The runbook engine: the first runbook (by priority) whose `match` fits
- * decides, through its planner. A planner that declines (no safe step)
- * escalates with its reason; no match escalates too. Deterministic, so the
- * same incident always gets the same plan.
+ * The runbook engine: the runbooks whose `match` fits are tried in priority
+ * order, and the first planner that finds a safe step decides. A planner
+ * that declines (its cause is not this incident's) hands over to the next
+ * match; when every match declines, the incident escalates with their
+ * reasons, and no match escalates too. Deterministic, so the same incident
+ * always gets the same plan.
  */
 export function decideWithRunbooks(runbooks: readonly Runbook[], incident: Incident, context: IncidentContext): Decision {
-  const runbook = runbooks.find((candidate) => runbookMatches(candidate, incident, context));
-  if (runbook === undefined) {
-    return escalation(`no runbook matches alarm ${incident.signal.alarmName} on ${incident.resource.id}`, 'none');
+  const matching = runbooks.filter((candidate) => runbookMatches(candidate, incident, context));
+  if (matching.length === 0) {
+    return escalation(`no runbook matches ${signalLabel(incident.signal)} on ${incident.resource.id}`, 'none');
   }
-  const planner = PLANNERS[runbook.planner];
-  const options = planner.with.parse(runbook.with);
-  const result = planner.plan(incident, context, options as never);
-  if (result.kind === 'decline') return escalation(result.reason, runbook.id, { confidence: runbook.confidence });
+  const declines: { runbook: Runbook; reason: string }[] = [];
+  for (const runbook of matching) {
+    const planner = PLANNERS[runbook.planner];
+    const options = planner.with.parse(runbook.with);
+    const result = planner.plan(incident, context, options as never);
+    if (result.kind === 'decline') {
+      declines.push({ runbook, reason: result.reason });
+      continue;
+    }
+    return planned(runbook, result);
+  }
+  const [first] = declines;
+  const reason = declines.length === 1 ? first!.reason : declines.map((decline) => `${decline.runbook.id}: ${decline.reason}`).join('; ');
+  return escalation(reason.slice(0, 1_000), first!.runbook.id, { confidence: first!.runbook.confidence });
+}
+
+function planned(runbook: Runbook, result: Extract<PlanResult, { kind: 'plan' }>): Decision {
   const action: ActionName = runbook.action;
   const params = ACTIONS[action].params.parse(result.params) as Record<string, unknown>;
   return {

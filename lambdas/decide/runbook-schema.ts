@@ -16,13 +16,17 @@ export const RunbookSchema = z
     match: z
       .object({
         /** Resource kinds this runbook is for; empty matches any. */
-        resourceKinds: z.array(z.enum(['autoscaling-group'])).default([]),
+        resourceKinds: z.array(z.enum(['autoscaling-group', 'eks-deployment', 'waf-web-acl'])).default([]),
         /** Metric names of the alarm; empty matches any. */
         metricNames: z.array(z.string().min(1)).default([]),
         /** Alarm names, exact or with `*` wildcards; empty matches any. */
         alarmNames: z.array(z.string().min(1)).default([]),
         /** Whether the alarm fires on high values (GreaterThan…), low values, or either. */
         direction: z.enum(['high', 'low', 'any']).default('any'),
+        /** Log detections this runbook answers (`client-flood`, `signature`, …); empty matches alarms and detections alike. */
+        detections: z.array(z.enum(['new-error-template', 'error-burst', 'signature', 'client-flood'])).default([]),
+        /** Signature ids of a `signature` detection (e.g. `missing-env-var`); empty matches any. */
+        signatures: z.array(z.string().min(1)).default([]),
       })
       .strict(),
     action: ActionNameSchema,
@@ -40,8 +44,15 @@ export const RunbookSchema = z
     if (runbook.planner === 'escalate' && runbook.action !== 'escalateOnly') {
       ctx.addIssue({ code: 'custom', path: ['action'], message: 'the escalate planner only plans escalateOnly' });
     }
-    if (runbook.planner === 'proportional-scale-out' && runbook.action !== 'scaleOutAsg') {
-      ctx.addIssue({ code: 'custom', path: ['action'], message: 'the proportional-scale-out planner only plans scaleOutAsg' });
+    const plans: Partial<Record<string, string>> = {
+      'proportional-scale-out': 'scaleOutAsg',
+      'block-flooding-client': 'blockIpInWaf',
+      'patch-missing-variable': 'patchEksConfigMap',
+      'rollback-recent-rollout': 'rollbackEksDeployment',
+    };
+    const only = plans[runbook.planner];
+    if (only !== undefined && runbook.action !== only) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: `the ${runbook.planner} planner only plans ${only}` });
     }
     if (!(runbook.action in ACTIONS)) ctx.addIssue({ code: 'custom', path: ['action'], message: 'unknown action' });
   });

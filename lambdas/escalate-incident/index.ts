@@ -7,7 +7,7 @@ import { executionConsoleUrl } from '../shared/console-links.js';
 import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
-import { IncidentSchema } from '../shared/incident.js';
+import { IncidentSchema, signalLabel } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { circuitResetCommand } from '../shared/circuit-commands.js';
 import { cooldownFor, DEFAULT_FLAP_GUARD, type FlapGuardSettings } from '../shared/flap-guard.js';
@@ -69,7 +69,7 @@ export const lambdaHandler = async ({ incident, state, executionId, handover }: 
     type: recommend ? 'plan.recommended' : 'incident.escalated',
     incidentId: incident.incidentId,
     resource: incident.resource,
-    alarm: incident.signal.alarmName,
+    alarm: signalLabel(incident.signal),
     onsetAt: incident.onsetAt,
     reason,
     plan: facts.decision,

@@ -20,6 +20,24 @@ import { AlarmStateChangeEventSchema } from '../shared/alarm-event.js';
 import { describeParseFailure } from '../shared/parse-failure.js';
 import { type Admission, admitIncident } from './admit-incident.js';
 import { routeAlarmEvent } from './route-alarm-event.js';
+import { routeLogDetection } from './route-log-detection.js';
+import { LOG_DETECTION_SOURCE, type LogDetectionEvent, LogDetectionEventSchema } from '../shared/log-detection.js';
+import * as z from 'zod';
+
+/**
+ * What the intake accepts: a detection from the log intake (source
+ * `self-healing.logs`), or else a CloudWatch alarm's state change. Each
+ * event is checked against the one schema its source selects, so a foreign
+ * or broken event is told every field that is wrong, not just "no match".
+ */
+export const IntakeEventSchema = z.unknown().transform((raw, context): AlarmStateChangeEvent | LogDetectionEvent => {
+  const isDetection = typeof raw === 'object' && raw !== null && (raw as { source?: unknown }).source === LOG_DETECTION_SOURCE;
+  const parsed = isDetection ? LogDetectionEventSchema.safeParse(raw) : AlarmStateChangeEventSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+type IntakeEvent = AlarmStateChangeEvent | LogDetectionEvent;
 
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
@@ -45,13 +63,13 @@ export interface IntakeResult {
  * evidence; the execution name is derived from the incident, so a duplicate
  * delivery starts nothing new.
  */
-export const lambdaHandler = async (parsed: ParsedResult<unknown, AlarmStateChangeEvent>): Promise<IntakeResult> => {
+export const lambdaHandler = async (parsed: ParsedResult<unknown, IntakeEvent>): Promise<IntakeResult> => {
   let route;
   try {
     if (!parsed.success) {
-      throw new MalformedEventError(`not a CloudWatch Alarm State Change event: ${describeParseFailure(parsed.error)}`);
+      throw new MalformedEventError(`neither a CloudWatch Alarm State Change nor a Log Detection event: ${describeParseFailure(parsed.error)}`);
     }
-    route = routeAlarmEvent(parsed.data, scope);
+    route = parsed.data.source === 'self-healing.logs' ? routeLogDetection(parsed.data as LogDetectionEvent, scope) : routeAlarmEvent(parsed.data as AlarmStateChangeEvent, scope);
   } catch (error) {
     if (error instanceof MalformedEventError) {
       logger.error('rejected event: nothing started, nothing written', {
@@ -100,4 +118,4 @@ export const handler = middy(lambdaHandler)
   .use(logMetrics(metrics))
   // Keyed on the EventBridge event id: a redelivery of the same event replays the first answer.
   .use(idempotentBy('intake', 'id'))
-  .use(parser({ schema: AlarmStateChangeEventSchema, safeParse: true }));
+  .use(parser({ schema: IntakeEventSchema, safeParse: true }));

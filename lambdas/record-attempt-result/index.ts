@@ -15,11 +15,13 @@ export const RecordAttemptResultInputSchema = z.object({
   incident: IncidentSchema,
   attempt: z.number().int().min(1),
   verification: z.object({ healthy: z.boolean(), summary: z.string().optional() }),
+  /** What the undo step did (`undone: false` when nothing was undone, including when the action is kept). */
+  undo: z.object({ undone: z.boolean(), summary: z.string().optional() }).nullable().optional(),
   flapGuard: FlapGuardSettingsSchema,
 });
 
 export interface AttemptResult {
-  result: 'healthy' | 'unhealthy';
+  result: 'healthy' | 'unhealthy' | 'undone';
   /** Failed remediations of the resource in the window, this one included. */
   failuresInWindow: number;
   circuit: 'open' | 'closed';
@@ -35,10 +37,11 @@ export interface AttemptResult {
  * resets the circuit. Idempotent: a retry sets the same result and finds the
  * circuit already open.
  */
-export const lambdaHandler = async ({ incident, attempt, verification, flapGuard }: z.infer<typeof RecordAttemptResultInputSchema>): Promise<AttemptResult> => {
+export const lambdaHandler = async ({ incident, attempt, verification, undo, flapGuard }: z.infer<typeof RecordAttemptResultInputSchema>): Promise<AttemptResult> => {
   const now = new Date();
   const resourceId = incident.resource.id;
-  const result = verification.healthy ? 'healthy' : 'unhealthy';
+  // An undo that found nothing of ours to reverse leaves the action standing: the attempt simply failed.
+  const result = verification.healthy ? 'healthy' : undo?.undone === true ? 'undone' : 'unhealthy';
   await ledger.setResult(resourceId, incident.incidentId, attempt, result, now);
 
   const { entries, circuit } = await ledger.state(resourceId);
@@ -46,7 +49,7 @@ export const lambdaHandler = async ({ incident, attempt, verification, flapGuard
   if (circuit.status === 'open') {
     return { result, failuresInWindow: failures, circuit: 'open', circuitOpened: false, reason: circuit.reason };
   }
-  if (result === 'unhealthy' && failures >= flapGuard.circuitFailureThreshold) {
+  if (result !== 'healthy' && failures >= flapGuard.circuitFailureThreshold) {
     const hours = Math.round((flapGuard.budgetWindowSeconds / 3_600) * 10) / 10;
     const reason = `${failures} failed remediations of ${resourceId} in ${hours} h (threshold ${flapGuard.circuitFailureThreshold}); the last: ${verification.summary ?? 'not healthy'}`;
     const opened = await ledger.openCircuit(resourceId, reason, incident.incidentId, now);

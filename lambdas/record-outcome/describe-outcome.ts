@@ -1,10 +1,11 @@
 import { causeMessage } from '../shared/step-functions-errors.js';
-import type { Decision, Outcome, PolicyVerdict, ScaleOutResult, Verification } from '../shared/workflow.js';
+import type { ActionResult } from '../shared/actions/action-step.js';
+import type { Decision, Outcome, PolicyVerdict, Verification } from '../shared/workflow.js';
 
 export interface OutcomeFacts {
   outcome: Exclude<Outcome, 'escalated' | 'recommended'>;
   decision?: Decision;
-  action?: ScaleOutResult;
+  action?: ActionResult;
   verification?: Verification;
   skip?: { Error?: string; Cause?: string };
   policy?: PolicyVerdict;
@@ -16,9 +17,7 @@ export function describeOutcome(facts: OutcomeFacts): string {
   switch (facts.outcome) {
     case 'resolved': {
       const action = facts.action;
-      const change = action?.changed
-        ? `scaled ${action.autoScalingGroupName} ${action.beforeCapacity} → ${action.targetCapacity}`
-        : `${action?.autoScalingGroupName ?? 'the group'} already had the capacity`;
+      const change = action?.summary ?? 'no action recorded';
       return `resolved after ${facts.attempt ?? 1} attempt(s): ${change}; ${facts.verification?.summary ?? 'verified'}`;
     }
     case 'skipped':

@@ -9,7 +9,8 @@ import { logger, metrics } from '../shared/powertools.js';
 import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from '../shared/flap-guard.js';
 import { SafetyLedger } from '../shared/safety-ledger.js';
 import { StateStore } from '../shared/state-store.js';
-import { DecisionSchema, PolicyVerdictSchema, ScaleOutResultSchema, VerificationSchema } from '../shared/workflow.js';
+import { ActionResultSchema } from '../shared/actions/action-step.js';
+import { DecisionSchema, PolicyVerdictSchema, VerificationSchema } from '../shared/workflow.js';
 import { describeOutcome } from './describe-outcome.js';
 
 const tableName = requireEnv('TABLE_NAME');
@@ -21,7 +22,7 @@ export const RecordOutcomeInputSchema = z.object({
   outcome: z.enum(['resolved', 'skipped', 'observed']),
   decision: DecisionSchema.optional(),
   policy: PolicyVerdictSchema.optional(),
-  action: ScaleOutResultSchema.optional(),
+  action: ActionResultSchema.optional(),
   verification: VerificationSchema.optional(),
   skip: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
   attempt: z.number().int().min(0).optional(),

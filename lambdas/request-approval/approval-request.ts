@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NewApproval } from '../shared/approval-store.js';
 import { approvalLink, type SignedApproval } from '../shared/approval-signature.js';
 import { executionConsoleUrl } from '../shared/console-links.js';
-import type { Incident } from '../shared/incident.js';
+import { type Incident, signalLabel } from '../shared/incident.js';
 import type { Decision, PolicyVerdict } from '../shared/workflow.js';
 
 /** SNS caps a Subject at 100 characters of printable ASCII, with no line breaks. */
@@ -50,7 +50,7 @@ export function approvalMessage(request: ApprovalRequest, signed: SignedApproval
     type: 'plan.awaiting-approval',
     incidentId: incident.incidentId,
     resource: incident.resource,
-    alarm: incident.signal.alarmName,
+    alarm: signalLabel(incident.signal),
     action: decision.action,
     params: decision.params,
     target: decision.target,

@@ -8,14 +8,15 @@ import { requireEnv } from '../shared/env.js';
 import { MalformedEventError } from '../shared/errors.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
-import { IncidentSchema } from '../shared/incident.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { findResourceById, parseScope } from '../shared/scope.js';
 import { SafetyLedger } from '../shared/safety-ledger.js';
 import { StateStore } from '../shared/state-store.js';
-import { DecisionSchema, type ScaleOutResult } from '../shared/workflow.js';
+import type { ScaleOutResult } from '../shared/workflow.js';
 import { checkInScope, checkScaleOut } from './scale-out-guard.js';
-import { ScaleOutAsgParamsSchema } from '../shared/actions/catalog.js';
+import { ACTIONS, ScaleOutAsgParamsSchema } from '../shared/actions/catalog.js';
+import { checkTarget } from '../shared/actions/check-target.js';
+import { ACTION_STEP_IDEMPOTENCY_KEY, ActionStepInputSchema, type UndoInput, type UndoResult } from '../shared/actions/action-step.js';
 import { describeParseFailure } from '../shared/parse-failure.js';
 
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
@@ -23,14 +24,7 @@ const tableName = requireEnv('TABLE_NAME');
 const store = new StateStore(documentClient(), tableName);
 const ledger = new SafetyLedger(documentClient(), tableName);
 
-export const ScaleOutInputSchema = z.object({
-  incident: IncidentSchema,
-  attempt: z.number().int().min(1),
-  decision: DecisionSchema,
-  /** The group's desired capacity in the context the plan was made from. */
-  plannedFrom: z.number().int().min(0),
-  executionId: z.string().optional(),
-});
+export const ScaleOutInputSchema = ActionStepInputSchema;
 
 /**
  * Raises the group's desired capacity to the planned target. The group's
@@ -39,10 +33,14 @@ export const ScaleOutInputSchema = z.object({
  * change can always be audited, undone and counted. Setting an absolute capacity
  * makes a retried call harmless: the second call finds the target reached.
  */
-export const lambdaHandler = async ({ incident, attempt, decision, plannedFrom, executionId }: z.infer<typeof ScaleOutInputSchema>): Promise<ScaleOutResult> => {
-  if (decision.action !== 'scaleOutAsg') {
-    throw new MalformedEventError(`ScaleOutAsg received a ${decision.action} plan`);
+export const lambdaHandler = async (input: z.infer<typeof ScaleOutInputSchema>): Promise<ScaleOutResult | UndoResult> => {
+  if (input.decision.action !== 'scaleOutAsg') {
+    throw new MalformedEventError(`ScaleOutAsg received a ${input.decision.action} plan`);
   }
+  if (input.operation === 'undo') return undoScaleOut(input);
+  const { incident, attempt, decision, executionId } = input;
+  if (input.plannedFrom === undefined) throw new MalformedEventError('a scale-out needs plannedFrom: the capacity the plan was made from');
+  const plannedFrom = input.plannedFrom;
   const parsed = ScaleOutAsgParamsSchema.safeParse(decision.params);
   if (!parsed.success) throw new MalformedEventError(`invalid scaleOutAsg params: ${describeParseFailure(parsed.error)}`);
   const params = { ...parsed.data, fromCapacity: plannedFrom };
@@ -98,16 +96,58 @@ export const lambdaHandler = async ({ incident, attempt, decision, plannedFrom, 
     logger.info('no change needed', { reason: step.reason });
   }
 
+  // Judged against the recorded before-state, so a retry of an attempt whose
+  // first call already landed still reports that this run raised capacity.
+  const changed = beforeCapacity < params.targetCapacity;
   return {
     attempt,
+    action: 'scaleOutAsg',
+    target: ACTIONS.scaleOutAsg.targetOf(params),
     autoScalingGroupName: params.autoScalingGroupName,
     beforeCapacity,
     targetCapacity: params.targetCapacity,
-    // Judged against the recorded before-state, so a retry of an attempt whose
-    // first call already landed still reports that this run raised capacity.
-    changed: beforeCapacity < params.targetCapacity,
-    actedAt: new Date().toISOString(),
+    changed,
+    // When the change began: verification judges every alarm transition from then on.
+    actedAt: recorded.startedAt,
+    summary: changed
+      ? `raised the desired capacity of ${params.autoScalingGroupName} from ${beforeCapacity} to ${params.targetCapacity}`
+      : `${params.autoScalingGroupName} already had desired capacity ${beforeCapacity}`,
+    undoable: true,
+    before: { desiredCapacity: beforeCapacity },
+    applied: { targetCapacity: params.targetCapacity },
   };
 };
 
-export const handler = workflowHandler(ScaleOutInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('scale-out-asg', '[incident.incidentId, attempt]') });
+/**
+ * Puts the desired capacity back to what it was before the step, but only
+ * while the group still has the step's target: if something else has moved
+ * it since, that is its decision and the undo leaves it alone.
+ */
+async function undoScaleOut(input: UndoInput): Promise<UndoResult> {
+  const { incident, attempt } = input;
+  checkTarget(scope, incident, 'scaleOutAsg', input.decision.params);
+  const name = String(input.action.autoScalingGroupName ?? input.decision.params.autoScalingGroupName);
+  const before = Number(input.action.before.desiredCapacity);
+  const target = Number(input.action.applied.targetCapacity);
+  const group = await describeAutoScalingGroup(autoScaling(), name);
+  let undone = false;
+  let summary: string;
+  if (group.desiredCapacity === target) {
+    await callAws('SetDesiredCapacity', () =>
+      autoScaling().send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: before, HonorCooldown: false })),
+    );
+    undone = true;
+    summary = `set the desired capacity of ${name} back from ${target} to ${before}`;
+  } else if (group.desiredCapacity === before) {
+    summary = `${name} is already back at ${before}; nothing to undo`;
+  } else {
+    summary = `${name} is at ${group.desiredCapacity}, neither the step's ${target} nor the earlier ${before}: something else manages it now, so it is left alone`;
+  }
+  // Only a reversed action is `undone` in the ledger; one left standing still counts as in place.
+  if (undone) await ledger.setResult(incident.resource.id, incident.incidentId, attempt, 'undone', new Date());
+  metrics.addMetric('ActionsUndone', MetricUnit.Count, undone ? 1 : 0);
+  logger.info('scale-out undone', { group: name, undone, summary });
+  return { action: 'scaleOutAsg', target: input.action.target, undone, summary, undoneAt: new Date().toISOString(), details: { desiredCapacity: group.desiredCapacity, restoredTo: undone ? before : undefined } };
+}
+
+export const handler = workflowHandler(ScaleOutInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('scale-out-asg', ACTION_STEP_IDEMPOTENCY_KEY) });

@@ -1,6 +1,6 @@
 import { OutOfScopeError, StalePlanError } from '../shared/errors.js';
 import type { Incident } from '../shared/incident.js';
-import type { ResourceScope } from '../shared/scope.js';
+import type { AutoScalingGroupScope, ResourceScope } from '../shared/scope.js';
 import type { ActionParams } from '../shared/actions/catalog.js';
 import type { AutoScalingGroupState } from '../shared/workflow.js';
 
@@ -16,7 +16,7 @@ export type ScaleOutParams = ActionParams<'scaleOutAsg'> & {
  * plan naming a foreign group is refused as out of scope whether or not that
  * group exists.
  */
-export function checkInScope(params: ScaleOutParams, incident: Incident, resource: ResourceScope | undefined): ResourceScope {
+export function checkInScope(params: ScaleOutParams, incident: Incident, resource: ResourceScope | undefined): AutoScalingGroupScope {
   if (resource === undefined || resource.kind !== 'autoscaling-group') {
     throw new OutOfScopeError(`${incident.resource.id} is not a registered Auto Scaling group`);
   }
@@ -46,14 +46,14 @@ export function checkScaleOut(
   resource: ResourceScope | undefined,
   group: AutoScalingGroupState,
 ): ScaleOutStep {
-  resource = checkInScope(params, incident, resource);
-  const ceiling = Math.min(group.maxSize, resource.maxCapacity ?? Number.POSITIVE_INFINITY);
+  const scope = checkInScope(params, incident, resource);
+  const ceiling = Math.min(group.maxSize, scope.maxCapacity ?? Number.POSITIVE_INFINITY);
   if (params.targetCapacity > ceiling) {
-    throw new OutOfScopeError(`target capacity ${params.targetCapacity} exceeds the ceiling of ${ceiling} for ${resource.name}`);
+    throw new OutOfScopeError(`target capacity ${params.targetCapacity} exceeds the ceiling of ${ceiling} for ${scope.name}`);
   }
-  if (params.targetCapacity - params.fromCapacity > resource.maxStep) {
+  if (params.targetCapacity - params.fromCapacity > scope.maxStep) {
     throw new OutOfScopeError(
-      `step of ${params.targetCapacity - params.fromCapacity} exceeds the maximum step of ${resource.maxStep} for ${resource.name}`,
+      `step of ${params.targetCapacity - params.fromCapacity} exceeds the maximum step of ${scope.maxStep} for ${scope.name}`,
     );
   }
   if (params.targetCapacity <= params.fromCapacity) {
@@ -61,11 +61,11 @@ export function checkScaleOut(
   }
   if (group.desiredCapacity < params.fromCapacity) {
     throw new StalePlanError(
-      `${resource.name} was scaled in to ${group.desiredCapacity} since the plan was made at ${params.fromCapacity}; something else is managing it`,
+      `${scope.name} was scaled in to ${group.desiredCapacity} since the plan was made at ${params.fromCapacity}; something else is managing it`,
     );
   }
   if (group.desiredCapacity >= params.targetCapacity) {
-    return { change: false, reason: `${resource.name} already has desired capacity ${group.desiredCapacity}` };
+    return { change: false, reason: `${scope.name} already has desired capacity ${group.desiredCapacity}` };
   }
   return { change: true, targetCapacity: params.targetCapacity };
 }

@@ -4,7 +4,10 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -29,6 +32,9 @@ function once<T>(create: () => T): () => T {
 export const autoScaling = once(() => tracer.captureAWSv3Client(new AutoScalingClient(SDK_DEFAULTS)));
 export const cloudWatch = once(() => tracer.captureAWSv3Client(new CloudWatchClient(SDK_DEFAULTS)));
 export const cloudWatchLogs = once(() => tracer.captureAWSv3Client(new CloudWatchLogsClient(SDK_DEFAULTS)));
+export const eventBridge = once(() => tracer.captureAWSv3Client(new EventBridgeClient(SDK_DEFAULTS)));
+export const eks = once(() => tracer.captureAWSv3Client(new EKSClient(SDK_DEFAULTS)));
+export const scheduler = once(() => tracer.captureAWSv3Client(new SchedulerClient(SDK_DEFAULTS)));
 export const cloudTrail = once(() => tracer.captureAWSv3Client(new CloudTrailClient(SDK_DEFAULTS)));
 /**
  * Bedrock Runtime; `BEDROCK_ENDPOINT` points it elsewhere (the local fake

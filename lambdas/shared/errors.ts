@@ -53,3 +53,8 @@ export class AttemptBudgetExhaustedError extends Error {
 export class PingPongDetectedError extends Error {
   override readonly name = 'PingPongDetectedError';
 }
+
+/** The plan repeats an action this incident already undid because it did not help. */
+export class UndoneFixRepeatedError extends Error {
+  override readonly name = 'UndoneFixRepeatedError';
+}

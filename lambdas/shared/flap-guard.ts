@@ -48,7 +48,7 @@ export interface CircuitState {
 }
 
 export interface GuardCheck {
-  name: 'circuit-closed' | 'attempt-budget' | 'no-ping-pong';
+  name: 'circuit-closed' | 'attempt-budget' | 'no-ping-pong' | 'not-an-undone-fix';
   passed: boolean;
   detail: string;
 }
@@ -118,7 +118,8 @@ export function isInverse(first: string, second: string): boolean {
  * - the circuit must be closed;
  * - the resource must have budget left in the window;
  * - the plan must not be ping-pong: the inverse of the last action, or the
- *   same action again after someone reverted it (two controllers fighting).
+ *   same action again after someone reverted it (two controllers fighting);
+ * - the plan must not repeat an action this incident already undid.
  * Ping-pong trips the circuit: automation stops for the resource until a
  * human resets it.
  */
@@ -163,6 +164,17 @@ export function evaluateFlapGuards(
     trip = `${last.action} of ${last.at} moved ${planned.target} ${last.effect.before} → ${last.effect.after}, something moved it back to ${planned.currentValue}, and ${planned.action} would push it again`;
   }
   checks.push({ name: 'no-ping-pong', passed: trip === undefined, detail: trip ?? 'no action in the window is reversed by this plan' });
+
+  // The same fix again, in the same incident, after it was undone, is flapping inside one run.
+  const undone = sameTarget.find((entry) => entry.incidentId === planned.incidentId && entry.action === planned.action && entry.result === 'undone');
+  checks.push({
+    name: 'not-an-undone-fix',
+    passed: undone === undefined,
+    detail:
+      undone === undefined
+        ? 'this incident has not undone this action before'
+        : `attempt ${undone.attempt} of this incident already tried ${planned.action} on ${planned.target} and undid it after it failed verification; it is not repeated`,
+  });
 
   const allowed = checks.every((check) => check.passed);
   return trip === undefined ? { allowed, checks } : { allowed, checks, trip: `ping-pong: ${trip}` };

@@ -21,17 +21,18 @@ export const AutonomyOverridesSchema = z.partialRecord(ActionNameSchema, Autonom
  * environment variable of every function that needs it; the local runtime
  * builds it from a scenario file. It is the single source of truth for
  * "is this resource in scope" — nothing a signal or a model says widens it.
+ *
+ * Every kind shares the fields below; each adds what its actions need.
  */
-export const AutoScalingGroupScopeSchema = z.object({
-  kind: z.literal('autoscaling-group'),
-  /** Name of the Auto Scaling group. */
-  name: z.string().min(1).max(255),
-  /** Alarms whose ALARM state opens an incident for this group. */
+const ResourceScopeFields = {
+  /** Alarms whose ALARM state opens an incident for this resource; they are also what verification watches. */
   alarmNames: z.array(z.string().min(1).max(255)).min(1),
-  /** Largest number of instances one remediation step may add. */
-  maxStep: z.number().int().min(1).max(100),
-  /** Hard ceiling on desired capacity, applied on top of the group's own MaxSize. */
-  maxCapacity: z.number().int().min(1).optional(),
+  /**
+   * Alarms that watch what an action could break (a database behind the
+   * group, the error rate of a neighbour). One of them going into ALARM after
+   * the action is an unintended consequence: the action is undone.
+   */
+  dependentAlarmNames: z.array(z.string().min(1).max(255)).max(20).default([]),
   /** Remediation attempts one incident may make before it escalates. */
   maxAttempts: z.number().int().min(1).max(10),
   /** How long a run may hold the resource before its lease counts as abandoned. */
@@ -47,7 +48,7 @@ export const AutoScalingGroupScopeSchema = z.object({
   dependencies: z.array(z.string().min(3).max(512)).default([]),
   /** Autonomy per action for this resource, over the deployment's and the catalog's. */
   autonomy: AutonomyOverridesSchema.default({}),
-  /** Log groups whose recent lines are read into the incident's context. */
+  /** Log groups whose recent lines are read into the incident's context, and whose detections open incidents. */
   logGroupNames: z.array(z.string().min(1).max(512)).max(5).default([]),
   /** Metrics read into the context next to the alarm's own. */
   relatedMetrics: z.array(MetricRefSchema).max(10).default([]),
@@ -56,11 +57,57 @@ export const AutoScalingGroupScopeSchema = z.object({
   approvalTimeoutSeconds: z.number().int().min(60).max(43_200).default(3_600),
   /** Attempt budget, circuit breaker and cooldown ceiling: see `flap-guard.ts`. */
   flapGuard: FlapGuardSettingsSchema.default(DEFAULT_FLAP_GUARD),
+};
+
+export const AutoScalingGroupScopeSchema = z.object({
+  kind: z.literal('autoscaling-group'),
+  /** Name of the Auto Scaling group. */
+  name: z.string().min(1).max(255),
+  /** Largest number of instances one remediation step may add. */
+  maxStep: z.number().int().min(1).max(100),
+  /** Hard ceiling on desired capacity, applied on top of the group's own MaxSize. */
+  maxCapacity: z.number().int().min(1).optional(),
+  ...ResourceScopeFields,
 });
 export type AutoScalingGroupScope = z.infer<typeof AutoScalingGroupScopeSchema>;
 
-export const ResourceScopeSchema = AutoScalingGroupScopeSchema;
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a Kubernetes object name');
+
+/** A Kubernetes Deployment on an EKS cluster: rollback, restart, and ConfigMap fixes. */
+export const EksDeploymentScopeSchema = z.object({
+  kind: z.literal('eks-deployment'),
+  /** EKS cluster name. */
+  cluster: z.string().min(1).max(100),
+  namespace: k8sName,
+  /** Name of the Deployment. */
+  name: k8sName,
+  /**
+   * Known values for ConfigMap keys, by ConfigMap then key: the only values a
+   * `patchEksConfigMap` plan may set besides a key's previous value. Nothing
+   * is ever invented.
+   */
+  configMapDefaults: z.record(k8sName, z.record(z.string(), z.string().max(4_096))).default({}),
+  ...ResourceScopeFields,
+});
+export type EksDeploymentScope = z.infer<typeof EksDeploymentScopeSchema>;
+
+/** A site behind a WAF web ACL: abusive clients are blocked through one of its IP sets. */
+export const WafWebAclScopeSchema = z.object({
+  kind: z.literal('waf-web-acl'),
+  /** Name of the web ACL. */
+  name: z.string().min(1).max(128),
+  scope: z.enum(['REGIONAL', 'CLOUDFRONT']),
+  /** The IP set a block rule of the ACL uses; blocks are written there, and nowhere else. */
+  ipSetName: z.string().min(1).max(128),
+  /** How long a block lasts before it is removed automatically. */
+  blockMinutes: z.number().int().min(5).max(1_440).default(60),
+  ...ResourceScopeFields,
+});
+export type WafWebAclScope = z.infer<typeof WafWebAclScopeSchema>;
+
+export const ResourceScopeSchema = z.discriminatedUnion('kind', [AutoScalingGroupScopeSchema, EksDeploymentScopeSchema, WafWebAclScopeSchema]);
 export type ResourceScope = z.infer<typeof ResourceScopeSchema>;
+export type ResourceKind = ResourceScope['kind'];
 
 export const ModeSchema = z.enum(['dry-run', 'auto']);
 export type Mode = z.infer<typeof ModeSchema>;
@@ -84,24 +131,67 @@ export const ScopeSchema = z
   })
   .superRefine((scope, ctx) => {
     const owners = new Map<string, string>();
+    const logOwners = new Map<string, string>();
     for (const resource of scope.resources) {
+      const id = resourceIdOf(resource);
       for (const alarmName of resource.alarmNames) {
         const owner = owners.get(alarmName);
-        if (owner !== undefined && owner !== resource.name) {
+        if (owner !== undefined && owner !== id) {
           ctx.addIssue({
             code: 'custom',
-            message: `alarm "${alarmName}" is registered for both "${owner}" and "${resource.name}"`,
+            message: `alarm "${alarmName}" is registered for both "${owner}" and "${id}"`,
           });
         }
-        owners.set(alarmName, resource.name);
+        owners.set(alarmName, id);
+      }
+      for (const logGroupName of resource.logGroupNames) {
+        const owner = logOwners.get(logGroupName);
+        // Deployments may share a cluster's container log group: their streams name the pod.
+        const shared = resource.kind === 'eks-deployment' && owner?.startsWith('eks-deployment/') === true;
+        if (owner !== undefined && owner !== id && !shared) {
+          ctx.addIssue({ code: 'custom', message: `log group "${logGroupName}" is read for both "${owner}" and "${id}"; a detection must name one resource` });
+        }
+        logOwners.set(logGroupName, id);
+      }
+      if (resource.kind === 'eks-deployment' && !scope.guardrails.allowedNamespaces.includes(resource.namespace)) {
+        ctx.addIssue({ code: 'custom', message: `${id}: namespace "${resource.namespace}" is not in guardrails.allowedNamespaces` });
       }
     }
   });
 export type Scope = z.infer<typeof ScopeSchema>;
 
 /** Stable identifier of a resource, used as the key of its lease and history. */
-export function resourceIdOf(resource: Pick<ResourceScope, 'kind' | 'name'>): string {
+export function resourceIdOf(resource: ResourceRef): string {
+  if (resource.kind === 'eks-deployment') return `eks-deployment/${resource.cluster}/${resource.namespace}/${resource.name}`;
   return `${resource.kind}/${resource.name}`;
+}
+
+/** What names a resource: its kind and name, and for a Deployment its cluster and namespace. */
+export type ResourceRef =
+  | { kind: 'autoscaling-group' | 'waf-web-acl'; name: string }
+  | { kind: 'eks-deployment'; cluster: string; namespace: string; name: string };
+
+/** The `kind/...` targets an action may change for this resource: itself, what it implies, and its declared dependencies. */
+export function allowedTargetsOf(resource: ResourceScope): string[] {
+  const implied: string[] = [];
+  if (resource.kind === 'waf-web-acl') implied.push(`waf-ip-set/${resource.scope}/${resource.ipSetName}`);
+  if (resource.kind === 'eks-deployment') {
+    for (const configMap of Object.keys(resource.configMapDefaults)) implied.push(`eks-configmap/${resource.cluster}/${resource.namespace}/${configMap}`);
+  }
+  return [...new Set([resourceIdOf(resource), ...implied, ...resource.dependencies])];
+}
+
+/**
+ * The registered resource a log line is about: the one that reads its log
+ * group, or, where several Deployments share a cluster's container log group,
+ * the one whose pods write the stream (`<pod>_<namespace>_<container>`, as
+ * Container Insights names it; a pod's name starts with its Deployment's).
+ */
+export function findResourceByLogGroup(scope: Scope, logGroupName: string, logStream = ''): ResourceScope | undefined {
+  const readers = scope.resources.filter((resource) => resource.logGroupNames.includes(logGroupName));
+  if (readers.length <= 1) return readers[0];
+  const [pod = '', namespace = ''] = logStream.split('_');
+  return readers.find((resource) => resource.kind === 'eks-deployment' && resource.namespace === namespace && pod.startsWith(`${resource.name}-`));
 }
 
 /** The registered resource that owns an alarm, if any. */

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { callAws } from './aws-errors.js';
 import { CooldownActiveError, LeaseHeldError } from './errors.js';
-import type { Incident } from './incident.js';
+import { type Incident, signalLabel } from './incident.js';
 import type { Outcome } from './workflow.js';
 
 /** How long incident records and history stay in the table. */
@@ -99,7 +99,7 @@ export class StateStore {
               type: 'incident',
               incidentId: incident.incidentId,
               resourceId: incident.resource.id,
-              alarmName: incident.signal.alarmName,
+              signal: signalLabel(incident.signal),
               status: 'open',
               onsetAt: incident.onsetAt,
               openedAt: now.toISOString(),

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from './flap-guard.js';
 import { ActionNameSchema, AutonomySchema } from './actions/catalog.js';
 import { ModeSchema } from './scope.js';
+import { FindingSchema } from './k8s-diagnostics/finding.js';
 
 /**
  * The payloads that flow between the states of the remediation workflow.
@@ -10,7 +11,8 @@ import { ModeSchema } from './scope.js';
  */
 
 export const LimitsSchema = z.object({
-  maxStep: z.number().int().min(1),
+  /** Auto Scaling groups only. */
+  maxStep: z.number().int().min(1).optional(),
   maxCapacity: z.number().int().min(1).optional(),
   maxAttempts: z.number().int().min(1),
   leaseSeconds: z.number().int().min(1),
@@ -91,6 +93,25 @@ export const MetricSeriesSchema = z.object({
   last: z.number().optional(),
   /** Mean of the points before the onset: what normal looked like. */
   baseline: z.number().optional(),
+  /**
+   * How anomalous the series is around the onset, 0..1: the highest score of
+   * the metric anomaly detector from shortly before the onset on. Absent when
+   * the series is too short to score.
+   */
+  anomalyScore: z.number().min(0).max(1).optional(),
+  /** The first point scored as a deviation (see `DEVIATION_THRESHOLD`): when this metric went wrong. */
+  deviatedAt: z.iso.datetime({ offset: true }).optional(),
+  /** Which way the most anomalous point moved, against the detector's baseline. */
+  direction: z.enum(['up', 'down']).optional(),
+  /** The latest change (of `changes`) shortly before `deviatedAt`: a lead to the cause, not a proof. */
+  likelyCause: z
+    .object({
+      at: z.iso.datetime({ offset: true }),
+      source: z.string(),
+      event: z.string(),
+      summary: z.string(),
+    })
+    .optional(),
 });
 export type MetricSeries = z.infer<typeof MetricSeriesSchema>;
 
@@ -133,12 +154,36 @@ export const ChangeSchema = z.object({
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
+/** The Deployment of an EKS incident as BuildContext read it (read-only), and what the analyzers found. */
+export const WorkloadContextSchema = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  deployment: z.string(),
+  /** The live revision and its images; the previous revision, if the history keeps one. */
+  revision: z.number().int().optional(),
+  images: z.array(z.string()).default([]),
+  previousRevision: z.number().int().optional(),
+  previousImages: z.array(z.string()).default([]),
+  /** When the live revision's ReplicaSet was created: a rollout shortly before the onset is a suspect. */
+  rolledOutAt: z.iso.datetime({ offset: true }).optional(),
+  replicas: z.number().int().min(0).default(0),
+  readyReplicas: z.number().int().min(0).default(0),
+  /** Argo CD or Flux manages it: what to do in git instead of changing the cluster. */
+  gitOps: z.string().max(2_000).optional(),
+  /** The analyzers' findings, most severe and closest to the onset first. Their log tails are UNTRUSTED. */
+  findings: z.array(FindingSchema).default([]),
+});
+export type WorkloadContext = z.infer<typeof WorkloadContextSchema>;
+
 export const IncidentContextSchema = z.object({
   mode: ModeSchema,
   limits: LimitsSchema,
   resource: ContextResourceSchema,
-  autoScalingGroup: AutoScalingGroupStateSchema,
+  /** The group as it is now, for an Auto Scaling group incident. */
+  autoScalingGroup: AutoScalingGroupStateSchema.optional(),
   alarm: AlarmStateSchema.optional(),
+  /** For an EKS incident: the Deployment and the diagnosis. */
+  kubernetes: WorkloadContextSchema.optional(),
   /** The alarm's recent state changes, newest first. */
   alarmHistory: z.array(AlarmHistoryItemSchema).default([]),
   /** The alarm's metric and the scope's related metrics, from 30 minutes before the onset. */
@@ -213,22 +258,35 @@ export const PolicyVerdictSchema = z.object({
 });
 export type PolicyVerdict = z.infer<typeof PolicyVerdictSchema>;
 
+/** What a scale-out step returns: the common action result, plus the capacities it moved between. */
 export const ScaleOutResultSchema = z.object({
   attempt: z.number().int().min(1),
+  action: z.literal('scaleOutAsg'),
+  target: z.string(),
   autoScalingGroupName: z.string(),
   beforeCapacity: z.number().int().min(0),
   targetCapacity: z.number().int().min(1),
   /** False when the group already had the target capacity (a retried or duplicate step). */
   changed: z.boolean(),
   actedAt: z.iso.datetime({ offset: true }),
+  summary: z.string(),
+  undoable: z.boolean(),
+  before: z.record(z.string(), z.unknown()),
+  applied: z.record(z.string(), z.unknown()),
 });
 export type ScaleOutResult = z.infer<typeof ScaleOutResultSchema>;
 
 export const VerificationSchema = z.object({
   healthy: z.boolean(),
+  /** `recovered`, `flapping`, `unintended-consequence`, `improving` (a kept incremental step) or `not-recovered`. */
+  verdict: z.enum(['recovered', 'flapping', 'unintended-consequence', 'improving', 'not-recovered']),
+  /** Whether the workflow undoes the action: it failed, it changed something, and it can be undone. */
+  undo: z.boolean(),
   alarmState: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  desiredCapacity: z.number().int().min(0),
-  inServiceInstances: z.number().int().min(0),
+  /** Dependent alarms that went into ALARM after the action. */
+  tripped: z.array(z.string()).default([]),
+  desiredCapacity: z.number().int().min(0).optional(),
+  inServiceInstances: z.number().int().min(0).optional(),
   checkedAt: z.iso.datetime({ offset: true }),
   summary: z.string(),
 });

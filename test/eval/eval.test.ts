@@ -3,6 +3,7 @@ import { buildCase } from '../../eval/build-case.js';
 import { CaseSpecSchema } from '../../eval/case-schema.js';
 import { type EvalReport, loadCases, runEval } from '../../eval/evaluate.js';
 import { scoreRun } from '../../eval/scoring.js';
+import { alarmOf } from '../../lambdas/shared/incident.js';
 import type { PolicyVerdict } from '../../lambdas/shared/workflow.js';
 
 /** A policy that allows everything with full autonomy: what the eval must catch. */
@@ -18,14 +19,19 @@ describe('the decision-path evaluation', () => {
     expect(cases.filter((spec) => spec.adversarial).length).toBeGreaterThanOrEqual(10);
     for (const spec of cases) {
       const built = buildCase(spec);
-      expect(built.incident.signal.alarmName).toBe(built.scope.resources[0]!.alarmNames[0]);
+      expect(alarmOf(built.incident)).toBe(built.scope.resources[0]!.alarmNames[0]);
       expect(built.context.resource.id).toBe(built.incident.resource.id);
       // A scale-out's expected maximum is the most the limits allow, so only a plan the policy should have denied can exceed it.
       const { capacity } = spec.expect;
       if (capacity !== undefined) {
         const group = built.context.autoScalingGroup;
+        const maxStep = built.context.limits.maxStep;
+        // Only a case about an Auto Scaling group can expect a capacity.
+        expect(group, spec.name).toBeDefined();
+        expect(maxStep, spec.name).toBeDefined();
+        if (group === undefined || maxStep === undefined) continue;
         const ceiling = Math.min(group.maxSize, built.context.limits.maxCapacity ?? Number.POSITIVE_INFINITY);
-        expect(capacity.max, spec.name).toBe(Math.min(group.desiredCapacity + built.context.limits.maxStep, ceiling));
+        expect(capacity.max, spec.name).toBe(Math.min(group.desiredCapacity + maxStep, ceiling));
         expect(capacity.min, spec.name).toBeGreaterThan(group.desiredCapacity);
       }
     }

@@ -68,6 +68,7 @@ describe('idempotent side-effecting steps', () => {
     evidence: [],
   });
   const scaleOutEvent = (attempt: number, from: number, to: number) => ({
+    operation: 'apply',
     incident,
     attempt,
     decision: plan(from, to),
@@ -104,6 +105,35 @@ describe('idempotent side-effecting steps', () => {
     expect(failure.name).toBe('TransientAwsError');
     expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(2);
     expect(retried).toMatchObject({ targetCapacity: 10 });
+  });
+
+  it('keys apply and undo of the same attempt apart: both run, and a repeated undo replays', async () => {
+    // Prepare: another incident on the group, from 4
+    desired = 4;
+    const other = testIncident({ incidentId: 'inc-11111111111111111111' });
+    const apply = { ...scaleOutEvent(1, 4, 6), incident: other };
+    const result = await scaleOut(apply as never, context());
+    const { plannedFrom: _plannedFrom, ...rest } = apply;
+    const undo = { ...rest, operation: 'undo', action: result, reason: 'not recovered' };
+
+    // Act
+    const undone = await scaleOut(structuredClone(undo) as never, context());
+    const again = await scaleOut(structuredClone(undo) as never, context());
+
+    // Assess
+    const sets = autoScaling.commandCalls(SetDesiredCapacityCommand).map((call) => call.args[0].input.DesiredCapacity);
+    expect(sets).toEqual([6, 4]);
+    expect(desired).toBe(4);
+    expect(undone).toMatchObject({ undone: true });
+    expect(again).toEqual(undone);
+    const ledger = await tables.client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': 'RESOURCE#autoscaling-group/web', ':sk': 'ACTION#inc-11111111111111111111#0001' },
+      }),
+    );
+    expect(ledger.Items).toEqual([expect.objectContaining({ result: 'undone', action: 'scaleOutAsg' })]);
   });
 
   it('notifies once when an escalation is delivered twice', async () => {

@@ -48,7 +48,7 @@ describe('approval paths, run locally', () => {
     expect(execution.run.status).toBe('SUCCEEDED');
     expect(execution.path).toEqual([
       ...UNTIL_APPROVAL,
-      'AcquireLease', 'CountAttempt', 'ScaleOutAsg', 'WaitForEffect', 'VerifyRecovery', 'RecordAttemptResult', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
+      'AcquireLease', 'CountAttempt', 'WhichAction', 'ScaleOutAsg', 'WaitForEffect', 'VerifyRecovery', 'NeedsUndo', 'KeepAction', 'RecordAttemptResult', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
     ]);
     const output = execution.run.output as { approval: Record<string, unknown>; policy: { autonomy: string } };
     expect(output.policy.autonomy).toBe('approve');

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IdempotencyAlreadyInProgressError, IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
 import * as errors from '../../lambdas/shared/errors.js';
+import * as eksErrors from '../../lambdas/shared/eks/eks-errors.js';
+import * as wafErrors from '../../lambdas/shared/waf/waf-errors.js';
+import { ACTIONS } from '../../lambdas/shared/actions/catalog.js';
 import { WORKFLOW_STEPS } from '../../lib/workflow-steps.js';
 import { REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../../lib/workflow-functions.js';
 
@@ -10,10 +13,16 @@ const text = readFileSync(REMEDIATE_INCIDENT_ASL, 'utf8');
 const definition = JSON.parse(text) as { StartAt: string; TimeoutSeconds?: number; States: Record<string, State> };
 const states = Object.entries(definition.States);
 const tasks = states.filter(([, state]) => state.Type === 'Task');
+/** The states that apply an action, and those that undo one. */
+const ACTION_STATES = ['ScaleOutAsg', 'BlockIpInWaf', 'ActOnEks'] as const;
+const UNDO_STATES = ['UndoScaleOutAsg', 'UndoBlockIpInWaf', 'UndoEksAction'] as const;
 
 /** Error names the ASL may match: our named errors, the Lambda service's, and the States.* family. */
 const KNOWN_ERRORS = new Set([
   ...Object.values(errors).map((ErrorClass) => new (ErrorClass as new (message: string) => Error)('x').name),
+  ...([...Object.values(eksErrors), ...Object.values(wafErrors)] as unknown[])
+    .filter((value): value is abstract new (...args: never[]) => Error => typeof value === 'function' && value.prototype instanceof Error)
+    .map((ErrorClass) => ErrorClass.name),
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -48,7 +57,7 @@ describe('remediate-incident.asl.json', () => {
   it('names states as PascalCase verb-nouns and Choice states as questions', () => {
     for (const [name, state] of states) {
       expect(name, name).toMatch(/^[A-Z][a-zA-Z]+$/);
-      if (state.Type === 'Choice') expect(name, name).toMatch(/^(Is|Has|Should|Can|Are|Does|Needs)[A-Z]/);
+      if (state.Type === 'Choice') expect(name, name).toMatch(/^(Is|Has|Should|Can|Are|Does|Needs|Which)[A-Z]/);
     }
   });
 
@@ -101,7 +110,7 @@ describe('remediate-incident.asl.json', () => {
     expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
   });
 
-  it('follows the path BuildContext → Decide → AcquireLease → ScaleOutAsg → WaitForEffect → VerifyRecovery → RecordAttemptResult → IsHealthy → RecordOutcome', () => {
+  it('follows the path BuildContext → Decide → AcquireLease → WhichAction → the action → WaitForEffect → VerifyRecovery → NeedsUndo → RecordAttemptResult → IsHealthy → RecordOutcome', () => {
     const S = definition.States;
     expect(definition.StartAt).toBe('BuildContext');
     expect(S.BuildContext!.Next).toBe('Decide');
@@ -110,11 +119,13 @@ describe('remediate-incident.asl.json', () => {
     expect(S.NeedsApproval!.Default).toBe('AcquireLease');
     expect(S.RequestApproval!.Next).toBe('AcquireLease');
     expect(S.AcquireLease!.Next).toBe('CountAttempt');
-    expect(S.CountAttempt!.Next).toBe('ScaleOutAsg');
-    expect(S.ScaleOutAsg!.Next).toBe('WaitForEffect');
+    expect(S.CountAttempt!.Next).toBe('WhichAction');
+    for (const action of ACTION_STATES) expect(S[action]!.Next, action).toBe('WaitForEffect');
     expect(S.WaitForEffect!.Type).toBe('Wait');
     expect(S.WaitForEffect!.Next).toBe('VerifyRecovery');
-    expect(S.VerifyRecovery!.Next).toBe('RecordAttemptResult');
+    expect(S.VerifyRecovery!.Next).toBe('NeedsUndo');
+    expect(S.KeepAction!.Next).toBe('RecordAttemptResult');
+    for (const undo of UNDO_STATES) expect(S[undo]!.Next, undo).toBe('RecordAttemptResult');
     expect(S.RecordAttemptResult!.Next).toBe('IsHealthy');
     expect(S.IsHealthy!.Choices[0].Next).toBe('RecordOutcome');
     expect(S.IsHealthy!.Default).toBe('IsCircuitOpen');
@@ -123,10 +134,82 @@ describe('remediate-incident.asl.json', () => {
     expect(S.IncidentEscalated!.Type).toBe('Fail');
   });
 
+  /** The catalog action each Choice rule sends where, flattening `Or`. */
+  const routes = (choice: State) =>
+    Object.fromEntries(
+      (choice.Choices as State[]).flatMap((rule) => ((rule.Or as State[] | undefined) ?? [rule]).map((branch) => [branch.StringEquals as string, rule.Next as string])),
+    );
+
+  it('sends every implemented catalog action to its function, and nothing else', () => {
+    const S = definition.States;
+    expect(S.WhichAction!.Choices.every((rule: State) => (rule.Or ?? [rule]).every((branch: State) => branch.Variable === '$.decision.action'))).toBe(true);
+    const implemented = Object.entries(ACTIONS).filter(([name, action]) => action.implemented && name !== 'escalateOnly').map(([name]) => name);
+    expect(routes(S.WhichAction!)).toEqual({
+      scaleOutAsg: 'ScaleOutAsg',
+      blockIpInWaf: 'BlockIpInWaf',
+      rollbackEksDeployment: 'ActOnEks',
+      restartEksDeployment: 'ActOnEks',
+      patchEksConfigMap: 'ActOnEks',
+    });
+    expect(Object.keys(routes(S.WhichAction!)).sort()).toEqual(implemented.sort());
+    expect(S.WhichAction!.Default).toBe('EscalateIncident');
+  });
+
+  it('applies every action with operation apply, into $.action', () => {
+    const S = definition.States;
+    for (const action of ACTION_STATES) {
+      expect(S[action]!.Parameters, action).toMatchObject({
+        operation: 'apply',
+        'incident.$': '$.incident',
+        'attempt.$': '$.attempt.number',
+        'decision.$': '$.decision',
+        'executionId.$': '$$.Execution.Id',
+      });
+      expect(S[action]!.ResultPath, action).toBe('$.action');
+    }
+  });
+
+  it('undoes only when verification says so, with the function that applied the action', () => {
+    const S = definition.States;
+    expect(S.NeedsUndo!.Choices).toEqual([{ Variable: '$.verification.undo', BooleanEquals: true, Next: 'WhichUndo' }]);
+    expect(S.NeedsUndo!.Default).toBe('KeepAction');
+    expect(S.WhichUndo!.Choices.every((rule: State) => (rule.Or ?? [rule]).every((branch: State) => branch.Variable === '$.action.action'))).toBe(true);
+    expect(routes(S.WhichUndo!)).toEqual({
+      scaleOutAsg: 'UndoScaleOutAsg',
+      blockIpInWaf: 'UndoBlockIpInWaf',
+      rollbackEksDeployment: 'UndoEksAction',
+      restartEksDeployment: 'UndoEksAction',
+      patchEksConfigMap: 'UndoEksAction',
+    });
+    expect(S.WhichUndo!.Default).toBe('KeepAction');
+    const applier = { UndoScaleOutAsg: 'ScaleOutAsg', UndoBlockIpInWaf: 'BlockIpInWaf', UndoEksAction: 'ActOnEks' } as const;
+    for (const [undo, apply] of Object.entries(applier)) {
+      expect(S[undo]!.Resource, undo).toBe(S[apply]!.Resource);
+      expect(S[undo]!.Parameters, undo).toEqual({
+        operation: 'undo',
+        'incident.$': '$.incident',
+        'attempt.$': '$.attempt.number',
+        'decision.$': '$.decision',
+        'action.$': '$.action',
+        'reason.$': '$.verification.summary',
+        'executionId.$': '$$.Execution.Id',
+      });
+      expect(S[undo]!.ResultPath, undo).toBe('$.undo');
+    }
+  });
+
+  it('records what the undo did, and undone: false when nothing was undone', () => {
+    const S = definition.States;
+    // Not `Result: null`: aws-local-stepfunctions treats a null Result as none and would pass the whole state on.
+    expect(S.KeepAction).toMatchObject({ Type: 'Pass', Result: { undone: false }, ResultPath: '$.undo' });
+    expect(S.RecordAttemptResult!.Parameters).toMatchObject({ 'undo.$': '$.undo', 'verification.$': '$.verification' });
+    expect(S.VerifyRecovery!.Parameters).toEqual({ 'incident.$': '$.incident', 'action.$': '$.action', 'context.$': '$.context' });
+  });
+
   it('escalates every flap-guard refusal of AcquireLease by name, before the catch-all', () => {
     const catches = definition.States.AcquireLease!.Catch as { ErrorEquals: string[]; Next: string }[];
     const guard = catches.find((c) => c.ErrorEquals.includes('CircuitOpenError'));
-    expect(guard).toMatchObject({ ErrorEquals: ['CircuitOpenError', 'AttemptBudgetExhaustedError', 'PingPongDetectedError'], Next: 'EscalateIncident' });
+    expect(guard).toMatchObject({ ErrorEquals: ['CircuitOpenError', 'AttemptBudgetExhaustedError', 'PingPongDetectedError', 'UndoneFixRepeatedError'], Next: 'EscalateIncident' });
     expect(catches.indexOf(guard!)).toBeLessThan(catches.findIndex((c) => c.ErrorEquals.includes('States.ALL')));
   });
 
@@ -135,6 +218,11 @@ describe('remediate-incident.asl.json', () => {
       RequestApproval: 'RequestApproval',
       AcquireLease: 'AcquireLease',
       ScaleOutAsg: 'ScaleOutAsg',
+      BlockIpInWaf: 'BlockIpInWaf',
+      ActOnEks: 'ActOnEks',
+      UndoScaleOutAsg: 'ScaleOutAsg',
+      UndoBlockIpInWaf: 'BlockIpInWaf',
+      UndoEksAction: 'ActOnEks',
       RecordAttemptResult: 'RecordAttemptResult',
       RecordOutcome: 'RecordOutcome',
       RecordObservation: 'RecordOutcome',

@@ -49,8 +49,8 @@ describe('remediate-incident paths, run locally', () => {
 
     expect(execution.run.status).toBe('SUCCEEDED');
     expect(execution.path).toEqual([
-      'BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt', 'ScaleOutAsg',
-      'WaitForEffect', 'VerifyRecovery', 'RecordAttemptResult', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
+      'BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt', 'WhichAction', 'ScaleOutAsg',
+      'WaitForEffect', 'VerifyRecovery', 'NeedsUndo', 'KeepAction', 'RecordAttemptResult', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
     ]);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(6);
     expect(report.world.alarmState('web-cpu-high')).toBe('OK');
@@ -68,12 +68,13 @@ describe('remediate-incident paths, run locally', () => {
   });
 
   it('verification fails, then the attempt budget runs out: escalates after exactly maxAttempts actions', async () => {
+    // Each one-instance step helps (100% → 85.7% → 75%) but none clears the alarm: the steps are kept, and the budget ends it.
     const report = await run(
       scenario({
         resources: [{ name: 'web', alarmNames: ['web-cpu-high'], maxStep: 1, maxAttempts: 2 }],
         world: {
-          autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, cpuDemand: 380 }],
-          alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70, stuck: true }],
+          autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 6, cpuDemand: 600 }],
+          alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }],
         },
       }),
     );
@@ -84,11 +85,45 @@ describe('remediate-incident paths, run locally', () => {
     expect(execution.path.filter((state) => state === 'ScaleOutAsg')).toHaveLength(2);
     expect(execution.path.filter((state) => state === 'HasAttemptsLeft')).toHaveLength(2);
     expect(execution.path.slice(-3)).toEqual(['HasAttemptsLeft', 'EscalateIncident', 'IncidentEscalated']);
-    expect(report.world.groups.get('web')?.desiredCapacity).toBe(6);
+    expect(report.world.groups.get('web')?.desiredCapacity).toBe(8);
+    expect(execution.path).not.toContain('WhichUndo');
     expect(report.world.notifications).toHaveLength(1);
     const message = JSON.parse(report.world.notifications[0]!.Message!);
     expect(message).toMatchObject({ type: 'incident.escalated', attempts: 2, reason: expect.stringContaining('still unhealthy after 2 attempt(s) of 2') });
     expect(report.incidents[0]).toMatchObject({ status: 'escalated', attempts: 2 });
+    expect(report.leakedLeases).toEqual([]);
+  });
+
+  it('a scale-out that trips a dependent alarm is undone with the real handlers: the group goes back, the attempt is recorded undone', async () => {
+    const report = await run(
+      scenario({
+        resources: [{ name: 'web', alarmNames: ['web-cpu-high'], dependentAlarmNames: ['db-connections-high'], maxStep: 2, maxAttempts: 1 }],
+        world: {
+          autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 10, desiredCapacity: 4, cpuDemand: 380 }],
+          alarms: [
+            { name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 },
+            // Each web instance holds 20 database connections; more than 100 exhausts the database.
+            { name: 'db-connections-high', source: 'capacity', autoScalingGroupName: 'web', threshold: 100, valuePerInstance: 20 },
+          ],
+        },
+      }),
+    );
+    const execution = onlyExecution(report);
+
+    expect(execution.path.slice(execution.path.indexOf('WhichAction'))).toEqual([
+      'WhichAction', 'ScaleOutAsg', 'WaitForEffect', 'VerifyRecovery', 'NeedsUndo', 'WhichUndo', 'UndoScaleOutAsg', 'RecordAttemptResult',
+      'IsHealthy', 'IsCircuitOpen', 'HasAttemptsLeft', 'EscalateIncident', 'IncidentEscalated',
+    ]);
+    const sets = report.world.calls.filter((call) => call.operation === 'SetDesiredCapacity' && call.failed === undefined);
+    expect(sets.map((call) => (call.input as { DesiredCapacity?: number }).DesiredCapacity)).toEqual([6, 4]);
+    expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);
+    const state = execution.run.events.find((event) => event.type === 'StateEntered' && (event as { state: { name: string } }).state.name === 'EscalateIncident') as
+      | { state: { input: { verification: Record<string, unknown>; undo: Record<string, unknown>; attemptResult: Record<string, unknown> } } }
+      | undefined;
+    expect(state?.state.input.verification).toMatchObject({ healthy: false, verdict: 'unintended-consequence', undo: true, tripped: ['db-connections-high'] });
+    expect(state?.state.input.undo).toMatchObject({ action: 'scaleOutAsg', undone: true });
+    expect(state?.state.input.attemptResult).toMatchObject({ result: 'undone' });
+    expect(report.incidents[0]).toMatchObject({ status: 'escalated' });
     expect(report.leakedLeases).toEqual([]);
   });
 

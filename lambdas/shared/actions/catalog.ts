@@ -51,6 +51,7 @@ export const PatchEksConfigMapParamsSchema = z
     configMap: k8sName('Name of the ConfigMap.'),
     key: z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/, 'a ConfigMap key').describe('Key to set.'),
     value: z.string().max(4_096).describe('Value to set; the previous value is kept for undo.'),
+    restartDeployment: k8sName('Deployment in the same namespace to restart after the patch, so its pods read the new value; must be the incident\'s own.').optional(),
   })
   .strict();
 
@@ -76,6 +77,13 @@ export interface ActionDefinition<TParams extends z.ZodType = z.ZodType> {
   readonly defaultAutonomy: Autonomy;
   /** Whether the workflow can carry it out yet; a plan for an unimplemented action is escalated with the plan. */
   readonly implemented: boolean;
+  /**
+   * Whether a step that helped but did not yet clear the alarm is kept for
+   * the next attempt to build on (scaling out one step at a time) rather
+   * than undone.
+   * @default false
+   */
+  readonly incremental?: boolean;
   /** The resource the action changes, as `kind/...`, from its validated params. */
   targetOf(params: z.infer<TParams>): string;
 }
@@ -96,6 +104,7 @@ export const ACTIONS = {
     verification: "The incident's alarm returns to OK and no dependent alarm fires within the verification window.",
     undo: 'Set the desired capacity back to the value recorded before the action.',
     inverse: 'scaleInAsg',
+    incremental: true,
     defaultAutonomy: 'auto',
     implemented: true,
     targetOf: (params) => `autoscaling-group/${params.autoScalingGroupName}`,
@@ -112,7 +121,7 @@ export const ACTIONS = {
     undo: 'Remove the address from the IP set; every block also expires on its own.',
     inverse: 'unblockIpInWaf',
     defaultAutonomy: 'approve',
-    implemented: false,
+    implemented: true,
     targetOf: (params) => `waf-ip-set/${params.scope}/${params.ipSetName}`,
   }),
   rollbackEksDeployment: define({
@@ -127,7 +136,7 @@ export const ACTIONS = {
     undo: 'Roll forward to the revision that was live before the rollback.',
     inverse: 'rollForwardEksDeployment',
     defaultAutonomy: 'approve',
-    implemented: false,
+    implemented: true,
     targetOf: (params) => `eks-deployment/${params.cluster}/${params.namespace}/${params.deployment}`,
   }),
   restartEksDeployment: define({
@@ -140,7 +149,7 @@ export const ACTIONS = {
     verification: 'The rollout completes, pods are ready, and the alarm returns to OK.',
     undo: 'None needed: a restart changes no configuration; escalate if it does not help.',
     defaultAutonomy: 'approve',
-    implemented: false,
+    implemented: true,
     targetOf: (params) => `eks-deployment/${params.cluster}/${params.namespace}/${params.deployment}`,
   }),
   patchEksConfigMap: define({
@@ -154,7 +163,7 @@ export const ACTIONS = {
     verification: 'Pods that read the ConfigMap restart cleanly and the alarm returns to OK.',
     undo: 'Restore the previous value of the key, or remove it if it did not exist.',
     defaultAutonomy: 'approve',
-    implemented: false,
+    implemented: true,
     targetOf: (params) => `eks-configmap/${params.cluster}/${params.namespace}/${params.configMap}`,
   }),
   escalateOnly: define({

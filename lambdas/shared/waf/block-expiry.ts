@@ -16,6 +16,17 @@ export interface ScheduleSettings {
   readonly targetArn: string;
   /** ARN of the role EventBridge Scheduler assumes to invoke it. */
   readonly roleArn: string;
+  /**
+   * Queue for an expiry Scheduler could not deliver (after its retries), so
+   * a block whose removal failed is never silently left in place.
+   * @default none
+   */
+  readonly deadLetterArn?: string;
+  /**
+   * How Scheduler retries a failed delivery.
+   * @default Scheduler's own (185 attempts over 24 h)
+   */
+  readonly retryPolicy?: { readonly maximumRetryAttempts: number; readonly maximumEventAgeInSeconds: number };
 }
 
 /** What the expiry schedule hands the unblock function: enough to find the block's record. */
@@ -69,6 +80,15 @@ export class BlockExpiry {
               Arn: this.settings.targetArn,
               RoleArn: this.settings.roleArn,
               Input: JSON.stringify(UnblockInputSchema.parse(input)),
+              ...(this.settings.deadLetterArn === undefined ? {} : { DeadLetterConfig: { Arn: this.settings.deadLetterArn } }),
+              ...(this.settings.retryPolicy === undefined
+                ? {}
+                : {
+                    RetryPolicy: {
+                      MaximumRetryAttempts: this.settings.retryPolicy.maximumRetryAttempts,
+                      MaximumEventAgeInSeconds: this.settings.retryPolicy.maximumEventAgeInSeconds,
+                    },
+                  }),
             },
             ClientToken: input.blockId,
           }),

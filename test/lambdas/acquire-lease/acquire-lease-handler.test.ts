@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { handler as AcquireLeaseHandler } from '../../../lambdas/acquire-lease/index.js';
 import { DEFAULT_FLAP_GUARD } from '../../../lambdas/shared/flap-guard.js';
-import { testIncident } from '../../support/fixtures.js';
+import { testIncident, testWafIncident } from '../../support/fixtures.js';
 import { conditionalCheckFailed, invoke, rejectionOf, TABLE_NAME, throttlingError } from '../harness.js';
 
 process.env.TABLE_NAME = TABLE_NAME;
@@ -45,7 +45,8 @@ const event = () => ({
   decision: { action: 'scaleOutAsg', target: 'autoscaling-group/web' },
   attempt: 0,
   flapGuard: DEFAULT_FLAP_GUARD,
-  currentValue: 4,
+  // The context the plan was made from: the group's desired capacity there tells a reverted action.
+  context: { autoScalingGroup: { desiredCapacity: 4 } },
 });
 
 const ledgerItem = (n: number, overrides: Record<string, unknown> = {}) => ({
@@ -218,7 +219,28 @@ describe('acquire-lease handler', () => {
         ['circuit-closed', true],
         ['attempt-budget', true],
         ['no-ping-pong', true],
+        ['not-an-undone-fix', true],
       ]);
+    });
+
+    it('refuses with UndoneFixRepeatedError a plan this incident already tried and undid, without opening the circuit', async () => {
+      dynamo.on(QueryCommand).resolves({
+        Items: [ledgerItem(1, { sk: 'ACTION#inc-0123456789abcdef0123#0001', incidentId: 'inc-0123456789abcdef0123', result: 'undone', effect: { before: 4, after: 6 } })],
+      });
+      const error = await rejectionOf(invoke(handler, { ...event(), attempt: 1 }));
+      expect(error).toMatchObject({ name: 'UndoneFixRepeatedError', message: expect.stringContaining('attempt 1 of this incident already tried scaleOutAsg') });
+      expect(dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.Key?.sk === 'CIRCUIT')).toHaveLength(0);
+    });
+
+    it("takes the lease for a resource that is not an Auto Scaling group (no group in the context)", async () => {
+      const grant = await invoke(handler, {
+        ...event(),
+        incident: testWafIncident(),
+        decision: { action: 'blockIpInWaf', target: 'waf-ip-set/REGIONAL/site-blocklist' },
+        context: { autoScalingGroup: undefined, limits: {} },
+      });
+      expect(grant).toMatchObject({ resourceId: 'waf-web-acl/site-acl' });
+      expect(grant.guards.every((check: { passed: boolean }) => check.passed)).toBe(true);
     });
   });
 });

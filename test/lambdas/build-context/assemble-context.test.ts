@@ -91,6 +91,32 @@ describe('assembleContext', () => {
     expect(context.gaps).toEqual([]);
   });
 
+  it('ranks the metrics by anomaly and links each deviation to the latest change before it', () => {
+    // Prepare: the alarm's CPU deviated at 09:52, the latency first at 09:50; a deploy at 09:49, a scale-out at 09:51:30
+    const cpu = { ...metricSeries('AWS/EC2 CPUUtilization Average', 5, 'alarm'), anomalyScore: 1, deviatedAt: '2026-11-27T09:52:00Z', direction: 'up' as const };
+    const memory = { ...metricSeries('Related 1', 5), anomalyScore: 0.2 };
+    const latency = { ...metricSeries('Related 2', 5), anomalyScore: 0.97, deviatedAt: '2026-11-27T09:50:00Z', direction: 'up' as const };
+    const deploy = { at: '2026-11-27T09:49:00.000Z', source: 'cloudtrail', event: 'StartInstanceRefresh', actor: 'ci', summary: 'refresh' };
+    const scaleOut = { at: '2026-11-27T09:51:30.000Z', source: 'autoscaling', event: 'ScalingActivity', summary: 'launch' };
+
+    // Act
+    const context = assembleContext(
+      parts({
+        metrics: { ok: true, value: { series: [cpu, memory, latency], issues: [] } },
+        changes: [{ ok: true, value: [scaleOut] }, { ok: true, value: [deploy] }],
+      }),
+    );
+
+    // Assess
+    expect(IncidentContextSchema.safeParse(context).success).toBe(true);
+    expect(context.metrics.map((series) => [series.label, series.role, series.likelyCause?.event])).toEqual([
+      ['Related 2', 'related', 'StartInstanceRefresh'],
+      ['AWS/EC2 CPUUtilization Average', 'alarm', 'ScalingActivity'],
+      ['Related 1', 'related', undefined],
+    ]);
+    expect(context.metrics[0]!.likelyCause).toEqual({ at: deploy.at, source: 'cloudtrail', event: 'StartInstanceRefresh', summary: 'refresh' });
+  });
+
   it('names a gap for each missing log group and change reader, and for series CloudWatch could not answer', () => {
     // Act
     const context = assembleContext(

@@ -499,7 +499,7 @@ describe('build-context handler', () => {
         (part) => `${part}: timed out after ${PART_TIME_MS} ms`,
       ),
     );
-    expect(context.autoScalingGroup.desiredCapacity).toBe(4);
+    expect(context.autoScalingGroup?.desiredCapacity).toBe(4);
     expect(IncidentContextSchema.safeParse(context).success).toBe(true);
   });
 

@@ -153,6 +153,27 @@ describe('summariseSeries', () => {
     expect(summariseSeries(spec, [new Date('2026-11-27T10:02:00.000Z')], [80], ONSET, 60)).not.toHaveProperty('baseline');
   });
 
+  it('scores the series around the onset: a step at 09:50 is the deviation, upwards', () => {
+    // Prepare: 09:30 to 10:05, 40 then 80 from 09:50
+    const timestamps = minutes(36, new Date('2026-11-27T09:30:00.000Z'));
+    const values = timestamps.map((at) => (at.getTime() < Date.parse('2026-11-27T09:50:00.000Z') ? 40 : 80));
+
+    // Act
+    const series = summariseSeries(spec, timestamps, values, ONSET, 60);
+
+    // Assess
+    expect(series).toMatchObject({ baseline: 53.333, anomalyScore: 1, deviatedAt: '2026-11-27T09:50:00Z', direction: 'up' });
+    expect(MetricSeriesSchema.safeParse(series).success).toBe(true);
+  });
+
+  it('leaves a series too short to score without anomaly fields', () => {
+    // Act
+    const series = summariseSeries(spec, minutes(5, new Date('2026-11-27T09:57:00.000Z')), [40, 50, 60, 90, 95], ONSET, 60);
+
+    // Assess
+    for (const field of ['anomalyScore', 'deviatedAt', 'direction', 'likelyCause']) expect(series).not.toHaveProperty(field);
+  });
+
   it('skips values that are not finite numbers', () => {
     // Act
     const series = summariseSeries(spec, minutes(3, ONSET), [1, Number.NaN, 3], ONSET, 60);

@@ -3,17 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../../../lambdas/shared/addresses.js';
 import { evaluatePolicy } from '../../../lambdas/check-policy/policy.js';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../../../lambdas/shared/actions/catalog.js';
-import { ScopeSchema } from '../../../lambdas/shared/scope.js';
+import { allowedTargetsOf, resourceIdOf, type ResourceScope, ScopeSchema } from '../../../lambdas/shared/scope.js';
 import type { Decision } from '../../../lambdas/shared/workflow.js';
-import { testContext, testIncident } from '../../support/fixtures.js';
+import { testContext, testGroupState, testIncident } from '../../support/fixtures.js';
 
 /**
  * Random plans — any action, hostile params, any target — against random
- * scopes and group states: whatever passes the policy is inside its limits.
+ * scopes of every resource kind and random group states: whatever passes
+ * the policy is inside its limits.
  */
 const RUNS = 5_000;
 
 const protectedCidrs = ['203.0.113.0/24', '2001:db8:1::/48'];
+/** The one value the scope declares for the EKS resource's ConfigMap key. */
+const DECLARED_VALUE = 'postgres://db.internal:5432/shop';
 const allowedNamespaces = ['shop', 'payments'];
 
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((parts) => parts.join('.'));
@@ -31,11 +34,22 @@ const mostly = (value: string) => fc.oneof({ weight: 4, arbitrary: fc.constant(v
 const anyNumber = fc.oneof(fc.integer({ min: -5, max: 25 }), fc.constantFrom(10_000, 1e9, Number.MAX_SAFE_INTEGER, 0.5, -1));
 
 const paramsFor = {
-  scaleOutAsg: fc.record({ autoScalingGroupName: mostly('web'), targetCapacity: anyNumber }),
+  // Mostly a plausible step, so allowed scale-outs are common enough to test; otherwise anything.
+  scaleOutAsg: fc.record({ autoScalingGroupName: mostly('web'), targetCapacity: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 3, max: 9 }) }, { weight: 2, arbitrary: anyNumber }) }),
   blockIpInWaf: fc.record({ ipSetName: mostly('blocklist'), scope: fc.constantFrom('REGIONAL', 'REGIONAL', 'CLOUDFRONT', 'GLOBAL'), cidr, durationMinutes: fc.oneof(fc.integer({ min: 5, max: 120 }), anyNumber) }),
   rollbackEksDeployment: fc.record({ cluster: mostly('prod'), namespace: fc.oneof(mostly('shop'), fc.constant('kube-system')), deployment: mostly('app') }),
   restartEksDeployment: fc.record({ cluster: mostly('prod'), namespace: fc.oneof(mostly('shop'), fc.constant('kube-system')), deployment: mostly('app') }),
-  patchEksConfigMap: fc.record({ cluster: mostly('prod'), namespace: mostly('shop'), configMap: mostly('app'), key: mostly('DATABASE_URL'), value: fc.string() }),
+  patchEksConfigMap: fc.record(
+    {
+      cluster: mostly('prod'),
+      namespace: fc.oneof({ weight: 4, arbitrary: mostly('shop') }, { weight: 1, arbitrary: fc.constant('payments') }),
+      configMap: mostly('app'),
+      key: mostly('DATABASE_URL'),
+      value: fc.oneof(mostly(DECLARED_VALUE), fc.string()),
+      restartDeployment: fc.oneof({ weight: 4, arbitrary: mostly('app') }, { weight: 1, arbitrary: fc.constant('web') }),
+    },
+    { requiredKeys: ['cluster', 'namespace', 'configMap', 'key', 'value'] },
+  ),
   escalateOnly: fc.record({ reason: fc.string() }),
 } as const;
 
@@ -57,6 +71,7 @@ const planArb = fc.constantFrom(...ACTION_NAMES).chain((action) =>
       fc.constant('autoscaling-group/web'),
       fc.constant('waf-ip-set/REGIONAL/blocklist'),
       fc.constant('eks-deployment/prod/shop/app'),
+      fc.constant('eks-configmap/prod/shop/app'),
       fc.constant('none'),
       fc.string(),
     ),
@@ -69,43 +84,63 @@ const planArb = fc.constantFrom(...ACTION_NAMES).chain((action) =>
 );
 
 const worldArb = fc.record({
-  desired: fc.integer({ min: 0, max: 20 }),
-  maxSize: fc.integer({ min: 1, max: 20 }),
+  desired: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 2, max: 6 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 20 }) }),
+  maxSize: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 6, max: 20 }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }) }),
   maxStep: fc.integer({ min: 1, max: 5 }),
   maxCapacity: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
   mode: fc.constantFrom('auto' as const, 'dry-run' as const),
+  kind: fc.constantFrom('autoscaling-group' as const, 'waf-web-acl' as const, 'eks-deployment' as const),
+  blockMinutes: fc.integer({ min: 5, max: 120 }),
 });
+
+const SHARED = { maxAttempts: 3, leaseSeconds: 1_800, cooldownSeconds: 900, verifyAfterSeconds: 300 };
+
+/** The one resource of the run's scope, of the run's kind; each declares dependencies of the other kinds. */
+function resourceFor(world: { kind: ResourceScope['kind']; maxStep: number; maxCapacity?: number; blockMinutes: number }) {
+  switch (world.kind) {
+    case 'autoscaling-group':
+      return {
+        kind: world.kind,
+        name: 'web',
+        alarmNames: ['web-cpu-high'],
+        maxStep: world.maxStep,
+        maxCapacity: world.maxCapacity,
+        ...SHARED,
+        dependencies: ['waf-ip-set/REGIONAL/blocklist', 'eks-deployment/prod/shop/app', 'eks-configmap/prod/shop/app'],
+      };
+    case 'waf-web-acl':
+      return { kind: world.kind, name: 'site', scope: 'REGIONAL', ipSetName: 'blocklist', blockMinutes: world.blockMinutes, alarmNames: ['site-requests-high'], ...SHARED, dependencies: ['autoscaling-group/web'] };
+    case 'eks-deployment':
+      return {
+        kind: world.kind,
+        cluster: 'prod',
+        namespace: 'shop',
+        name: 'app',
+        alarmNames: ['app-5xx'],
+        configMapDefaults: { app: { DATABASE_URL: DECLARED_VALUE } },
+        ...SHARED,
+        dependencies: ['autoscaling-group/web', 'waf-ip-set/REGIONAL/blocklist', 'eks-deployment/prod/payments/app'],
+      };
+  }
+}
 
 describe('the policy, under random plans', () => {
   it(`never allows a plan outside its limits (${RUNS} runs)`, () => {
     const guarded = protectedRanges(protectedCidrs);
     const nonPublic = protectedRanges(NON_PUBLIC_RANGES);
     let allowedActions = 0;
+    const allowedByKind: Record<ResourceScope['kind'], Map<string, number>> = { 'autoscaling-group': new Map(), 'waf-web-acl': new Map(), 'eks-deployment': new Map() };
     fc.assert(
       fc.property(planArb, worldArb, (decision, world) => {
-        const scope = ScopeSchema.parse({
-          mode: world.mode,
-          guardrails: { protectedCidrs, allowedNamespaces },
-          resources: [
-            {
-              kind: 'autoscaling-group',
-              name: 'web',
-              alarmNames: ['web-cpu-high'],
-              maxStep: world.maxStep,
-              maxCapacity: world.maxCapacity,
-              maxAttempts: 3,
-              leaseSeconds: 1_800,
-              cooldownSeconds: 900,
-              verifyAfterSeconds: 300,
-              dependencies: ['waf-ip-set/REGIONAL/blocklist', 'eks-deployment/prod/shop/app', 'eks-configmap/prod/shop/app'],
-            },
-          ],
-        });
-        const base = testContext();
+        const scope = ScopeSchema.parse({ mode: world.mode, guardrails: { protectedCidrs, allowedNamespaces }, resources: [resourceFor(world)] });
+        const resource = scope.resources[0]!;
+        const id = resourceIdOf(resource);
+        const incident = testIncident({ resource: { kind: resource.kind, name: resource.name, id } });
         const context = testContext({
-          autoScalingGroup: { ...base.autoScalingGroup, desiredCapacity: world.desired, maxSize: world.maxSize },
+          resource: { id, dependencies: resource.dependencies },
+          autoScalingGroup: resource.kind === 'autoscaling-group' ? testGroupState({ desiredCapacity: world.desired, maxSize: world.maxSize }) : undefined,
         });
-        const verdict = evaluatePolicy({ incident: testIncident(), context, decision: decision as Decision, scope });
+        const verdict = evaluatePolicy({ incident, context, decision: decision as Decision, scope });
 
         // A denial always says why and never runs.
         if (!verdict.allowed) {
@@ -115,12 +150,17 @@ describe('the policy, under random plans', () => {
         }
         if (decision.action === 'escalateOnly') return;
         allowedActions += 1;
+        allowedByKind[resource.kind].set(decision.action, (allowedByKind[resource.kind].get(decision.action) ?? 0) + 1);
         const params = decision.params;
-        // The target is the incident's own resource or a declared dependency.
-        expect(['autoscaling-group/web', 'waf-ip-set/REGIONAL/blocklist', 'eks-deployment/prod/shop/app', 'eks-configmap/prod/shop/app']).toContain(decision.target);
+        // The target is the incident's own resource, one its kind implies, or a declared dependency.
+        expect(allowedTargetsOf(resource)).toContain(decision.target);
         if (world.mode === 'dry-run') expect(verdict.autonomy).toBe('observe');
         switch (decision.action) {
           case 'scaleOutAsg': {
+            // Only an Auto Scaling group is scaled, and only its own.
+            expect(resource.kind).toBe('autoscaling-group');
+            if (resource.kind !== 'autoscaling-group') break;
+            expect(decision.target).toBe(id);
             const target = params.targetCapacity as number;
             expect(params.autoScalingGroupName).toBe('web');
             expect(target - world.desired).toBeGreaterThanOrEqual(1);
@@ -129,6 +169,12 @@ describe('the policy, under random plans', () => {
             break;
           }
           case 'blockIpInWaf': {
+            // Only a site blocks, in its own IP set, for no longer than its scope allows.
+            expect(resource.kind).toBe('waf-web-acl');
+            if (resource.kind !== 'waf-web-acl') break;
+            expect(params.ipSetName).toBe(resource.ipSetName);
+            expect(params.scope).toBe(resource.scope);
+            expect(params.durationMinutes).toBeLessThanOrEqual(resource.blockMinutes);
             const host = parseCidr(params.cidr as string);
             expect(host).toBeDefined();
             expect(host!.prefix).toBe(host!.family === 'ipv4' ? 32 : 128);
@@ -137,14 +183,31 @@ describe('the policy, under random plans', () => {
             expect(['approve', 'recommend', 'observe']).toContain(verdict.autonomy);
             break;
           }
-          default:
+          default: {
+            // Only a Deployment acts on EKS, in its own cluster and allowlisted namespace, with declared values only.
+            expect(resource.kind).toBe('eks-deployment');
+            if (resource.kind !== 'eks-deployment') break;
             expect(allowedNamespaces).toContain(params.namespace);
+            expect(params.cluster).toBe(resource.cluster);
+            expect(params.namespace).toBe(resource.namespace);
+            if (decision.action === 'patchEksConfigMap') {
+              expect(params.value).toBe(resource.configMapDefaults[params.configMap as string]?.[params.key as string]);
+              if (params.restartDeployment !== undefined) expect(params.restartDeployment).toBe(resource.name);
+            }
             expect(verdict.autonomy).not.toBe('auto');
+          }
         }
       }),
       { numRuns: RUNS, seed: 20261127 },
     );
     // The generators must reach allowed plans, or the property proves nothing.
     expect(allowedActions).toBeGreaterThan(20);
+    // Each kind is allowed its own actions, each reached several times, and nothing else.
+    for (const counts of Object.values(allowedByKind)) for (const count of counts.values()) expect(count).toBeGreaterThanOrEqual(5);
+    expect(Object.fromEntries(Object.entries(allowedByKind).map(([kind, actions]) => [kind, [...actions.keys()].sort()]))).toEqual({
+      'autoscaling-group': ['scaleOutAsg'],
+      'waf-web-acl': ['blockIpInWaf'],
+      'eks-deployment': ['patchEksConfigMap', 'restartEksDeployment', 'rollbackEksDeployment'],
+    });
   });
 });

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, resolveAutonomy } from '../../../lambdas/check-policy/policy.js';
+import { ACTIONS } from '../../../lambdas/shared/actions/catalog.js';
 import type { Scope } from '../../../lambdas/shared/scope.js';
-import type { Decision } from '../../../lambdas/shared/workflow.js';
-import { testContext, testIncident, testScope } from '../../support/fixtures.js';
+import type { Decision, IncidentContext } from '../../../lambdas/shared/workflow.js';
+import {
+  testContext,
+  testEksIncident,
+  testEksResource,
+  testIncident,
+  testScope,
+  testWafIncident,
+  testWafResource,
+  scopeWith as scopeOf,
+} from '../../support/fixtures.js';
 
 function plan(overrides: Partial<Decision>): Decision {
   return {
@@ -83,14 +93,25 @@ describe('evaluatePolicy', () => {
   });
 
   describe('WAF blocks', () => {
-    const block = (cidr: string) =>
-      plan({ action: 'blockIpInWaf', params: { ipSetName: 'blocklist', scope: 'REGIONAL', cidr, durationMinutes: 60 }, target: 'waf-ip-set/REGIONAL/blocklist' });
-    const withDependency = (protectedCidrs: string[] = ['203.0.113.0/24']) =>
-      scopeWith({ guardrails: { protectedCidrs, allowedNamespaces: [] } }, { dependencies: ['waf-ip-set/REGIONAL/blocklist'] });
+    const site = (protectedCidrs: string[] = ['203.0.113.0/24'], overrides: Parameters<typeof testWafResource>[0] = {}) =>
+      scopeOf([testWafResource(overrides)], { protectedCidrs });
+    const wafContext = (): IncidentContext => testContext({ resource: { id: 'waf-web-acl/site-acl', dependencies: [] }, autoScalingGroup: undefined, alarm: undefined });
+    const block = (cidr: string, overrides: Record<string, unknown> = {}) => {
+      const params = { ipSetName: 'site-blocklist', scope: 'REGIONAL', cidr, durationMinutes: 60, ...overrides };
+      return plan({ action: 'blockIpInWaf', params, target: `waf-ip-set/${String(params.scope)}/${String(params.ipSetName)}` });
+    };
+    const judgeBlock = (decision: Decision, scope = site()) => evaluatePolicy({ incident: testWafIncident(), context: wafContext(), decision, scope });
 
-    it('allows one public address on a declared dependency, at most recommend until the action is implemented', () => {
-      const verdict = judge(block('198.51.100.7/32'), withDependency());
-      expect(verdict).toMatchObject({ allowed: true, autonomy: 'recommend' });
+    it("allows one public address on the site's own IP set, with approval (the catalog's default)", () => {
+      const verdict = judgeBlock(block('198.51.100.7/32'));
+      expect(verdict).toMatchObject({ allowed: true, autonomy: 'approve', reasons: [] });
+      expect(verdict.checks.find((check) => check.name === 'target-allowed')?.detail).toBe('waf-ip-set/REGIONAL/site-blocklist is a declared dependency of waf-web-acl/site-acl');
+      expect(verdict.checks.find((check) => check.name === 'block-duration')).toEqual({ name: 'block-duration', passed: true, detail: '60 min, at most 60 min' });
+    });
+
+    it('lets the resource raise a block to auto', () => {
+      const verdict = judgeBlock(block('198.51.100.7/32'), site(undefined, { autonomy: { blockIpInWaf: 'auto' } }));
+      expect(verdict).toMatchObject({ allowed: true, autonomy: 'auto' });
     });
 
     it.each([
@@ -102,32 +123,144 @@ describe('evaluatePolicy', () => {
       ['2001:db8::/32', 'single-host'],
       ['not-an-ip/32', 'single-host'],
     ])('denies %s (%s)', (cidr, failed) => {
-      const verdict = judge(block(cidr), withDependency());
+      const verdict = judgeBlock(block(cidr));
       expect(verdict.allowed).toBe(false);
       expect(verdict.reasons.some((reason) => reason.startsWith(`${failed}:`))).toBe(true);
     });
 
-    it('denies a block on an IP set that is not a declared dependency', () => {
-      expect(judge(block('198.51.100.7/32'), scopeWith()).reasons.join()).toContain('target-allowed');
+    it('denies a block on another IP set than the site\'s own', () => {
+      const verdict = judgeBlock(block('198.51.100.7/32', { ipSetName: 'partner-blocklist' }));
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons).toEqual([
+        'target-allowed: waf-ip-set/REGIONAL/partner-blocklist is neither waf-web-acl/site-acl nor one of its declared dependencies [waf-ip-set/REGIONAL/site-blocklist]',
+      ]);
+    });
+
+    it('denies a block on the same set name in the other WAF scope', () => {
+      const verdict = judgeBlock(block('198.51.100.7/32', { scope: 'CLOUDFRONT' }));
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons.join()).toContain('target-allowed: waf-ip-set/CLOUDFRONT/site-blocklist');
+    });
+
+    it("denies a block longer than the site's blockMinutes, and allows one of exactly that", () => {
+      const long = judgeBlock(block('198.51.100.7/32', { durationMinutes: 90 }));
+      expect(long.allowed).toBe(false);
+      expect(long.reasons).toEqual(['block-duration: 90 min, at most 60 min']);
+      expect(judgeBlock(block('198.51.100.7/32', { durationMinutes: 30 }), site(undefined, { blockMinutes: 30 })).allowed).toBe(true);
+      expect(judgeBlock(block('198.51.100.7/32', { durationMinutes: 31 }), site(undefined, { blockMinutes: 30 })).allowed).toBe(false);
+    });
+
+    it('denies a block for a resource that is not a site, even on an IP set it declares as a dependency', () => {
+      const scope = scopeWith({ guardrails: { protectedCidrs: [], allowedNamespaces: [] } }, { dependencies: ['waf-ip-set/REGIONAL/site-blocklist'] });
+      const verdict = judge(block('198.51.100.7/32'), scope);
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons).toEqual(['block-duration: autoscaling-group resources cannot block addresses']);
     });
 
     it('fails closed when a protected range does not parse', () => {
-      const verdict = judge(block('198.51.100.7/32'), withDependency(['203.0.113.0/33']));
+      const verdict = judgeBlock(block('198.51.100.7/32'), site(['203.0.113.0/33']));
       expect(verdict.allowed).toBe(false);
       expect(verdict.reasons.join()).toContain('protected-ranges-valid');
     });
+
+    it('denies a scale-out for a site: scaling needs an Auto Scaling group', () => {
+      const verdict = judgeBlock(plan({ params: { autoScalingGroupName: 'site-acl', targetCapacity: 6 }, target: 'autoscaling-group/site-acl' }), site());
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons).toContain('resource-kind: scaleOutAsg needs an Auto Scaling group; waf-web-acl/site-acl is a waf-web-acl');
+    });
   });
 
-  it('denies an EKS action outside the namespace allowlist', () => {
-    const restart = plan({
-      action: 'restartEksDeployment',
-      params: { cluster: 'prod', namespace: 'kube-system', deployment: 'coredns' },
-      target: 'eks-deployment/prod/kube-system/coredns',
+  describe('EKS actions', () => {
+    const eksScope = (overrides: Parameters<typeof testEksResource>[0] = {}, allowedNamespaces = ['shop']) => scopeOf([testEksResource(overrides)], { allowedNamespaces });
+    const eksContext = (): IncidentContext =>
+      testContext({ resource: { id: 'eks-deployment/prod/shop/checkout', dependencies: [] }, autoScalingGroup: undefined, alarm: undefined });
+    const judgeEks = (decision: Decision, scope = eksScope()) => evaluatePolicy({ incident: testEksIncident(), context: eksContext(), decision, scope });
+    const onDeployment = (action: 'rollbackEksDeployment' | 'restartEksDeployment', namespace = 'shop', deployment = 'checkout') =>
+      plan({ action, params: { cluster: 'prod', namespace, deployment }, target: `eks-deployment/prod/${namespace}/${deployment}` });
+    const patch = (overrides: Record<string, unknown> = {}) => {
+      const params = { cluster: 'prod', namespace: 'shop', configMap: 'checkout-config', key: 'DB_POOL_SIZE', value: '20', ...overrides };
+      return plan({ action: 'patchEksConfigMap', params, target: `eks-configmap/prod/${String(params.namespace)}/${String(params.configMap)}` });
+    };
+    const failed = (decision: Decision, scope = eksScope()) => judgeEks(decision, scope).reasons.map((reason) => reason.split(':')[0]);
+
+    it.each(['rollbackEksDeployment', 'restartEksDeployment'] as const)('allows %s of the incident\'s own Deployment, with approval', (action) => {
+      const verdict = judgeEks(onDeployment(action));
+      expect(verdict).toMatchObject({ allowed: true, autonomy: 'approve' });
+      expect(verdict.checks.map((check) => check.name)).toEqual([
+        'known-action', 'valid-params', 'resource-in-scope', 'target-matches-params', 'target-allowed', 'namespace-allowed', 'same-workload', 'autonomy',
+      ]);
     });
-    const scope = scopeWith({ guardrails: { protectedCidrs: [], allowedNamespaces: ['shop'] } }, { dependencies: ['eks-deployment/prod/kube-system/coredns'] });
-    const verdict = judge(restart, scope);
-    expect(verdict.allowed).toBe(false);
-    expect(verdict.reasons).toEqual(['namespace-allowed: namespace kube-system is not in the allowlist [shop]']);
+
+    it('allows a ConfigMap patch with the value the scope declares, and a restart of its own Deployment', () => {
+      const verdict = judgeEks(patch({ restartDeployment: 'checkout' }));
+      expect(verdict).toMatchObject({ allowed: true, autonomy: 'approve' });
+      expect(verdict.checks.filter((check) => ['value-declared', 'restart-own-deployment'].includes(check.name))).toEqual([
+        { name: 'value-declared', passed: true, detail: 'the value for checkout-config.DB_POOL_SIZE is the one declared in the scope' },
+        { name: 'restart-own-deployment', passed: true, detail: 'restarts checkout after the patch' },
+      ]);
+    });
+
+    it('denies a ConfigMap patch with an invented value', () => {
+      const verdict = judgeEks(patch({ value: '200' }));
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons).toEqual(['value-declared: no declared value for checkout-config.DB_POOL_SIZE matches the plan\'s; values are never invented']);
+    });
+
+    it('denies a ConfigMap patch of a key the scope declares no value for', () => {
+      expect(failed(patch({ key: 'FEATURE_FLAGS', value: 'all' }))).toEqual(['value-declared']);
+    });
+
+    it('denies a ConfigMap the scope does not declare', () => {
+      expect(failed(patch({ configMap: 'payments-config' }))).toEqual(['target-allowed', 'value-declared']);
+    });
+
+    it('denies a patch that restarts another Deployment', () => {
+      const verdict = judgeEks(patch({ restartDeployment: 'payments' }));
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons).toEqual(["restart-own-deployment: may restart only the incident's Deployment checkout, not payments"]);
+    });
+
+    it('denies a restart of another Deployment, even in the same namespace', () => {
+      expect(failed(onDeployment('restartEksDeployment', 'shop', 'payments'))).toEqual(['target-allowed']);
+    });
+
+    it('denies an action in another namespace, even an allowlisted one declared as a dependency', () => {
+      const scope = eksScope({ dependencies: ['eks-deployment/prod/shop-canary/checkout'] }, ['shop', 'shop-canary']);
+      const verdict = judgeEks(onDeployment('rollbackEksDeployment', 'shop-canary'), scope);
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons).toEqual(["same-workload: rollbackEksDeployment must act in the incident's own cluster and namespace (eks-deployment/prod/shop/checkout)"]);
+    });
+
+    it('denies an action on another cluster', () => {
+      const verdict = judgeEks(plan({ action: 'restartEksDeployment', params: { cluster: 'staging', namespace: 'shop', deployment: 'checkout' }, target: 'eks-deployment/staging/shop/checkout' }));
+      expect(verdict.reasons.map((reason) => reason.split(':')[0])).toEqual(['target-allowed', 'same-workload']);
+    });
+
+    it('denies an EKS action outside the namespace allowlist', () => {
+      const restart = onDeployment('restartEksDeployment', 'kube-system', 'coredns');
+      const scope = eksScope({ dependencies: ['eks-deployment/prod/kube-system/coredns'] });
+      const verdict = judgeEks(restart, scope);
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons).toEqual([
+        'namespace-allowed: namespace kube-system is not in the allowlist [shop]',
+        "same-workload: restartEksDeployment must act in the incident's own cluster and namespace (eks-deployment/prod/shop/checkout)",
+      ]);
+    });
+
+    it("denies even the incident's own Deployment when its namespace is not allowlisted (a scope that skipped validation)", () => {
+      const verdict = judgeEks(onDeployment('restartEksDeployment'), eksScope({}, ['payments']));
+      expect(verdict.reasons).toEqual(['namespace-allowed: namespace shop is not in the allowlist [payments]']);
+    });
+
+    it('denies an EKS action for an Auto Scaling group incident', () => {
+      const scope = scopeWith({ guardrails: { protectedCidrs: [], allowedNamespaces: ['shop'] } }, { dependencies: ['eks-deployment/prod/shop/checkout'] });
+      const verdict = judge(onDeployment('restartEksDeployment'), scope);
+      expect(verdict.reasons).toEqual(["same-workload: restartEksDeployment must act in the incident's own cluster and namespace (autoscaling-group/web)"]);
+    });
+
+    it('denies a scale-out for a Deployment', () => {
+      expect(failed(plan({}))).toEqual(['target-allowed', 'resource-kind']);
+    });
   });
 
   it('always allows escalateOnly', () => {
@@ -150,6 +283,17 @@ describe('resolveAutonomy', () => {
   });
 
   it('never lets an unimplemented action run, whatever the configuration says', () => {
-    expect(resolveAutonomy('rollbackEksDeployment', resource({ rollbackEksDeployment: 'auto' }), scopeWith()).autonomy).toBe('recommend');
+    // Every catalog action is implemented today; mark one as not, for this test only.
+    const definition = ACTIONS.rollbackEksDeployment as { implemented: boolean };
+    definition.implemented = false;
+    try {
+      expect(resolveAutonomy('rollbackEksDeployment', resource({ rollbackEksDeployment: 'auto' }), scopeWith())).toEqual({
+        autonomy: 'recommend',
+        because: 'auto from the resource, capped to recommend by rollbackEksDeployment cannot be carried out automatically yet',
+      });
+    } finally {
+      definition.implemented = true;
+    }
+    expect(resolveAutonomy('rollbackEksDeployment', resource({ rollbackEksDeployment: 'auto' }), scopeWith()).autonomy).toBe('auto');
   });
 });

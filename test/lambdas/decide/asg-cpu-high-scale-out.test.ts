@@ -4,7 +4,7 @@ import { decideWithRunbooks } from '../../../lambdas/decide/runbook-engine.js';
 import type { Incident } from '../../../lambdas/shared/incident.js';
 import { DecisionSchema, type Decision, type IncidentContext } from '../../../lambdas/shared/workflow.js';
 import { loadRunbookDirectory } from '../../../lib/runbook-files.js';
-import { testContext, testIncident } from '../../support/fixtures.js';
+import { testContext, testGroupState, testIncident } from '../../support/fixtures.js';
 
 /** The shipped runbooks, as the Decide function runs them; the CPU one is under test here. */
 const RUNBOOKS = loadRunbookDirectory();
@@ -25,7 +25,7 @@ function contextWith(options: {
   const base = testContext();
   return testContext({
     limits: { ...base.limits, maxStep: options.maxStep, maxCapacity: options.maxCapacity },
-    autoScalingGroup: { ...base.autoScalingGroup, desiredCapacity: options.desired, inServiceInstances: options.desired, maxSize: options.max },
+    autoScalingGroup: testGroupState({ desiredCapacity: options.desired, inServiceInstances: options.desired, maxSize: options.max }),
     alarm: { ...base.alarm!, latestValue: options.cpu, threshold: options.threshold ?? 70 },
   });
 }
@@ -147,7 +147,7 @@ describe('runbook asg-cpu-high-scale-out', () => {
     const decision = escalation(decideScaleOut(testIncident(), context));
 
     // Assess
-    expect(paramsOf(decision).reason).toBe('no runbook matches alarm web-cpu-high on autoscaling-group/web');
+    expect(paramsOf(decision).reason).toBe('no runbook matches web-cpu-high on autoscaling-group/web');
   });
 
   it("falls back to the incident's metric when the alarm could not be read", () => {
@@ -165,9 +165,10 @@ describe('runbook asg-cpu-high-scale-out', () => {
     // Prepare
     const incident = testIncident();
     const context = testContext({ alarm: undefined });
+    const signal = incident.signal.source === 'cloudwatch-alarm' ? { ...incident.signal, metricName: undefined } : incident.signal;
 
     // Act
-    const decision = escalation(decideScaleOut({ ...incident, signal: { ...incident.signal, metricName: undefined } }, context));
+    const decision = escalation(decideScaleOut({ ...incident, signal }, context));
 
     // Assess
     expect(paramsOf(decision).reason).toContain('no runbook matches');

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { handler as DecideHandler } from '../../../lambdas/decide/index.js';
 import { runbooksJson } from '../../../lib/runbook-files.js';
-import { testContext, testIncident } from '../../support/fixtures.js';
+import { testContext, testGroupState, testIncident } from '../../support/fixtures.js';
 import { invoke, rejectionOf } from '../harness.js';
 
 const RUNBOOK_ID = 'asg-cpu-high-scale-out';
@@ -37,10 +37,9 @@ describe('decide handler', () => {
 
   it('returns escalateOnly when the group is at its ceiling', async () => {
     // Prepare
-    const base = testContext();
     const event = {
       incident: testIncident(),
-      context: testContext({ autoScalingGroup: { ...base.autoScalingGroup, desiredCapacity: 10, maxSize: 10 } }),
+      context: testContext({ autoScalingGroup: testGroupState({ desiredCapacity: 10, maxSize: 10 }) }),
       attempt: 1,
     };
 

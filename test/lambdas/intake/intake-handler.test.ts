@@ -73,7 +73,7 @@ describe('intake handler', () => {
         sk: 'META',
         status: 'open',
         resourceId: 'autoscaling-group/web',
-        alarmName: 'web-cpu-high',
+        signal: 'web-cpu-high',
         executionName: result.executionName,
       });
 
@@ -195,7 +195,7 @@ describe('intake handler', () => {
 
       // Assess
       expect(error.name).toBe('MalformedEventError');
-      expect(error.message).toContain('not a CloudWatch Alarm State Change event');
+      expect(error.message).toContain('neither a CloudWatch Alarm State Change nor a Log Detection event');
       expect(error.message).toMatch(names);
       expectNoAwsCalls();
     });

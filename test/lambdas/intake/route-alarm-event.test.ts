@@ -4,7 +4,7 @@ import { type AlarmStateChangeEvent, AlarmStateChangeEventSchema } from '../../.
 import { executionNameFor } from '../../../lambdas/shared/execution-name.js';
 import { IncidentSchema } from '../../../lambdas/shared/incident.js';
 import type { Scope } from '../../../lambdas/shared/scope.js';
-import { alarmEvent, testScope } from '../../support/fixtures.js';
+import { alarmEvent, alarmSignalOf, testScope } from '../../support/fixtures.js';
 
 function parsedEvent(
   overrides: Parameters<typeof alarmEvent>[0] = {},
@@ -38,7 +38,7 @@ describe('routeAlarmEvent', () => {
     expect(IncidentSchema.safeParse(route.incident).success).toBe(true);
     expect(route.incident.resource.id).toBe('autoscaling-group/web');
     expect(route.incident.onsetAt).toBe('2026-11-27T10:00:00.000Z');
-    expect(route.incident.signal.metricName).toBe('CPUUtilization');
+    expect(alarmSignalOf(route.incident).metricName).toBe('CPUUtilization');
     expect(route.incident.evidence[0]!.data).toMatchObject({ eventId: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92', recentDatapoints: [95] });
     expect(route.executionName).toBe(executionNameFor(route.incident.incidentId, 'web'));
   });
@@ -90,8 +90,8 @@ describe('routeAlarmEvent', () => {
     const route = incidentOf(routeAlarmEvent(event, testScope()));
 
     // Assess
-    expect(route.incident.signal.reason).toHaveLength(1_000);
-    expect(route.incident.signal.reason.endsWith('…')).toBe(true);
+    expect(alarmSignalOf(route.incident).reason).toHaveLength(1_000);
+    expect(alarmSignalOf(route.incident).reason.endsWith('…')).toBe(true);
   });
 
   it.each(['OK', 'INSUFFICIENT_DATA'])('ignores a transition to %s', (value) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeOutcome } from '../../../lambdas/record-outcome/describe-outcome.js';
 import type { Decision, ScaleOutResult, Verification } from '../../../lambdas/shared/workflow.js';
+import { testScaleOutResult, testVerification } from '../../support/fixtures.js';
 
 const decision: Decision = {
   source: 'runbook',
@@ -12,22 +13,11 @@ const decision: Decision = {
   confidence: 0.8,
   evidence: [],
 };
-const action: ScaleOutResult = {
-  attempt: 2,
-  autoScalingGroupName: 'web',
-  beforeCapacity: 4,
-  targetCapacity: 6,
-  changed: true,
-  actedAt: '2026-11-27T10:00:10.000Z',
-};
-const verification: Verification = {
-  healthy: true,
-  alarmState: 'OK',
-  desiredCapacity: 6,
-  inServiceInstances: 6,
+const action: ScaleOutResult = testScaleOutResult({ attempt: 2 });
+const verification: Verification = testVerification({
   checkedAt: '2026-11-27T10:06:00.000Z',
   summary: 'alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
-};
+});
 
 describe('describeOutcome', () => {
   it('describes a resolved incident by its change and its verification', () => {
@@ -36,16 +26,44 @@ describe('describeOutcome', () => {
 
     // Assess
     expect(summary).toBe(
-      'resolved after 2 attempt(s): scaled web 4 → 6; alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
+      'resolved after 2 attempt(s): raised the desired capacity of web from 4 to 6; alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
     );
   });
 
   it('says when the group already had the capacity', () => {
     // Act
-    const summary = describeOutcome({ outcome: 'resolved', action: { ...action, changed: false }, verification, attempt: 1 });
+    const summary = describeOutcome({
+      outcome: 'resolved',
+      action: { ...action, changed: false, beforeCapacity: 6, summary: 'web already had desired capacity 6' },
+      verification,
+      attempt: 1,
+    });
 
     // Assess
-    expect(summary).toMatch(/^resolved after 1 attempt\(s\): web already had the capacity; alarm web-cpu-high is OK/);
+    expect(summary).toMatch(/^resolved after 1 attempt\(s\): web already had desired capacity 6; alarm web-cpu-high is OK/);
+  });
+
+  it("describes a resolved incident of any action by the action's own summary", () => {
+    // Act
+    const summary = describeOutcome({
+      outcome: 'resolved',
+      action: {
+        attempt: 1,
+        action: 'rollbackEksDeployment',
+        target: 'eks-deployment/prod/shop/checkout',
+        changed: true,
+        actedAt: '2026-11-27T10:00:10.000Z',
+        summary: 'rolled shop/checkout back from revision 2 to 1 (checkout=checkout:1)',
+        undoable: true,
+        before: {},
+        applied: {},
+      },
+      verification: { ...verification, summary: 'recovered: checkout-5xx is OK at 0' },
+      attempt: 1,
+    });
+
+    // Assess
+    expect(summary).toBe('resolved after 1 attempt(s): rolled shop/checkout back from revision 2 to 1 (checkout=checkout:1); recovered: checkout-5xx is OK at 0');
   });
 
   it('fills in what a resolved outcome does not say', () => {
@@ -53,7 +71,7 @@ describe('describeOutcome', () => {
     const summary = describeOutcome({ outcome: 'resolved' });
 
     // Assess
-    expect(summary).toBe('resolved after 1 attempt(s): the group already had the capacity; verified');
+    expect(summary).toBe('resolved after 1 attempt(s): no action recorded; verified');
   });
 
   it("describes a skip by the message inside a Lambda error's JSON cause", () => {

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { handler as RecordOutcomeHandler } from '../../../lambdas/record-outcome/index.js';
 import type { Decision, ScaleOutResult, Verification } from '../../../lambdas/shared/workflow.js';
-import { testIncident } from '../../support/fixtures.js';
+import { testIncident, testScaleOutResult, testVerification, testWafIncident } from '../../support/fixtures.js';
 import { conditionalCheckFailed, EXECUTION_ARN, invoke, rejectionOf, TABLE_NAME, throttlingError } from '../harness.js';
 
 process.env.TABLE_NAME = TABLE_NAME;
@@ -57,22 +57,11 @@ const decision: Decision = {
   confidence: 0.8,
   evidence: [],
 };
-const action: ScaleOutResult = {
-  attempt: 1,
-  autoScalingGroupName: 'web',
-  beforeCapacity: 4,
-  targetCapacity: 6,
-  changed: true,
-  actedAt: '2026-11-27T10:00:10.000Z',
-};
-const verification: Verification = {
-  healthy: true,
-  alarmState: 'OK',
-  desiredCapacity: 6,
-  inServiceInstances: 6,
+const action: ScaleOutResult = testScaleOutResult({ attempt: 1 });
+const verification: Verification = testVerification({
   checkedAt: '2026-11-27T10:06:00.000Z',
   summary: 'alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
-};
+});
 
 const resolved = () => ({
   incident: testIncident(),
@@ -130,10 +119,41 @@ describe('record-outcome handler', () => {
 
     expect(result).toEqual({
       outcome: 'resolved',
-      summary: 'resolved after 1 attempt(s): scaled web 4 → 6; alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
+      summary: 'resolved after 1 attempt(s): raised the desired capacity of web from 4 to 6; alarm web-cpu-high is OK at 48; web desired 6, 6 in service (target 6)',
       leaseReleased: true,
       cooldownSeconds: 900,
     });
+  });
+
+  it("closes a resolved incident whose action was not a scale-out (a WAF block), with the action's own summary", async () => {
+    // Prepare: what BlockIpInWaf returns; RecordOutcome receives it as $.action
+    const block = {
+      attempt: 1,
+      action: 'blockIpInWaf',
+      target: 'waf-ip-set/REGIONAL/site-blocklist',
+      changed: true,
+      actedAt: '2026-11-27T10:00:10.000Z',
+      summary: 'blocked 198.51.100.7/32 in REGIONAL/site-blocklist until 2026-11-27T11:00:10.000Z',
+      undoable: true,
+      before: { present: false },
+      applied: { blockId: 'blk-0123456789abcdef0123456789ab', changed: true },
+    };
+    const event = {
+      ...resolved(),
+      incident: testWafIncident(),
+      decision: { ...decision, action: 'blockIpInWaf', params: { ipSetName: 'site-blocklist', scope: 'REGIONAL', cidr: '198.51.100.7/32', durationMinutes: 60 }, target: block.target },
+      action: block,
+      verification: testVerification({ desiredCapacity: undefined, inServiceInstances: undefined, summary: 'recovered: site-requests-high is OK at 120' }),
+    };
+
+    // Act
+    const result = await invoke(handler, event);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'resolved', leaseReleased: true });
+    expect(result.summary).toContain(block.summary);
+    expect(result.summary).toContain('recovered: site-requests-high is OK at 120');
+    expect(result.summary).not.toContain('capacity');
   });
 
   it('doubles the cooldown for every failed remediation of the resource in the window', async () => {

@@ -4,13 +4,13 @@ import {
   type DescribeAutoScalingGroupsCommandInput,
   SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { handler as ScaleOutHandler } from '../../../lambdas/scale-out-asg/index.js';
-import type { Decision } from '../../../lambdas/shared/workflow.js';
-import { testIncident, testScope } from '../../support/fixtures.js';
+import type { Decision, ScaleOutResult } from '../../../lambdas/shared/workflow.js';
+import { testIncident, testScaleOutResult, testScope } from '../../support/fixtures.js';
 import {
   autoScalingGroup,
   conditionalCheckFailed,
@@ -76,7 +76,14 @@ function scaleOutDecision(fromCapacity = 4, targetCapacity = 6, autoScalingGroup
 
 function event(decision: Decision & { plannedFrom?: number } = scaleOutDecision(), overrides: Record<string, unknown> = {}) {
   const { plannedFrom = 4, ...plan } = decision;
-  return { incident: testIncident(), attempt: 1, decision: plan, plannedFrom, executionId: EXECUTION_ARN, ...overrides };
+  return { operation: 'apply', incident: testIncident(), attempt: 1, decision: plan, plannedFrom, executionId: EXECUTION_ARN, ...overrides };
+}
+
+/** What apply returned, narrowed for the assertions (an apply never returns an undo result). */
+async function applied(input: unknown): Promise<ScaleOutResult> {
+  const result = await invoke(handler, input);
+  expect(result).toHaveProperty('beforeCapacity');
+  return result as ScaleOutResult;
 }
 
 function expectNothingChanged(): void {
@@ -87,7 +94,7 @@ function expectNothingChanged(): void {
 describe('scale-out-asg handler', () => {
   it('records the before-state, then sets the planned desired capacity', async () => {
     // Act
-    const result = await invoke(handler, event());
+    const result = await applied(event());
 
     // Assess
     expect(sequence).toEqual(['DescribeAutoScalingGroups', 'PutItem', 'PutItem', 'SetDesiredCapacity']);
@@ -122,7 +129,20 @@ describe('scale-out-asg handler', () => {
     expect(sets).toHaveLength(1);
     expect(sets[0]!.args[0].input).toEqual({ AutoScalingGroupName: 'web', DesiredCapacity: 6, HonorCooldown: false });
 
-    expect(result).toMatchObject({ attempt: 1, autoScalingGroupName: 'web', beforeCapacity: 4, targetCapacity: 6, changed: true });
+    expect(result).toMatchObject({
+      attempt: 1,
+      action: 'scaleOutAsg',
+      target: 'autoscaling-group/web',
+      autoScalingGroupName: 'web',
+      beforeCapacity: 4,
+      targetCapacity: 6,
+      changed: true,
+      undoable: true,
+      // What the undo needs, and nothing else: the capacity before and the one set.
+      before: { desiredCapacity: 4 },
+      applied: { targetCapacity: 6 },
+      summary: 'raised the desired capacity of web from 4 to 6',
+    });
     expect(Number.isNaN(Date.parse(result.actedAt))).toBe(false);
   });
 
@@ -156,10 +176,11 @@ describe('scale-out-asg handler', () => {
     groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
 
     // Act
-    const result = await invoke(handler, event());
+    const result = await applied(event());
 
     // Assess
     expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+    expect(result.summary).toBe('web already had desired capacity 6');
     expect(result.changed).toBe(false);
     expect(result.targetCapacity).toBe(6);
     expect(result.beforeCapacity).toBe(6);
@@ -184,7 +205,7 @@ describe('scale-out-asg handler', () => {
     });
 
     // Act
-    const result = await invoke(handler, event());
+    const result = await applied(event());
 
     // Assess
     const gets = dynamo.commandCalls(GetCommand);
@@ -195,6 +216,8 @@ describe('scale-out-asg handler', () => {
       ConsistentRead: true,
     });
     expect(result.beforeCapacity).toBe(4);
+    // The undo restores what was there before the first try, not the 6 this retry found.
+    expect(result.before).toEqual({ desiredCapacity: 4 });
     // This run raised capacity (its first try did), so the escalation cooldown must apply.
     expect(result.changed).toBe(true);
     expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
@@ -309,12 +332,154 @@ describe('scale-out-asg handler', () => {
 
     it.each([
       ['attempt 0', { attempt: 0 }, /attempt: /],
+      ['no operation', { operation: undefined }, /operation: /],
+      ['an unknown operation', { operation: 'redo' }, /operation: /],
+      ['apply without plannedFrom', { plannedFrom: undefined }, /plannedFrom/],
       ['no decision', { decision: undefined }, /decision: /],
       ['an unknown action', { decision: { ...scaleOutDecision(), action: 'terminateInstances' } }, /decision\.action: /],
       ['a target of zero', { decision: scaleOutDecision(4, 0) }, /targetCapacity: /],
     ])('refuses input with %s as MalformedEventError without calling AWS', async (_title, overrides, field) => {
       // Act
       const error = await rejectionOf(invoke(handler, event(scaleOutDecision(), overrides)));
+
+      // Assess
+      expect(error.name).toBe('MalformedEventError');
+      expect(error.message).toMatch(field);
+      expect(autoScaling.calls()).toHaveLength(0);
+      expect(dynamo.calls()).toHaveLength(0);
+    });
+  });
+  describe('undo', () => {
+    /** The undo of attempt 1, which raised web from 4 to 6. */
+    function undoEvent(overrides: Record<string, unknown> = {}) {
+      const { plannedFrom: _plannedFrom, ...plan } = scaleOutDecision();
+      return {
+        operation: 'undo',
+        incident: testIncident(),
+        attempt: 1,
+        decision: plan,
+        action: testScaleOutResult(),
+        reason: 'not recovered, the action did not help: web-cpu-high is ALARM at 95',
+        executionId: EXECUTION_ARN,
+        ...overrides,
+      };
+    }
+
+    beforeEach(() => {
+      dynamo.on(UpdateCommand).callsFake(() => {
+        sequence.push('UpdateItem');
+        return {};
+      });
+    });
+
+    const ledgerUpdate = () => {
+      const updates = dynamo.commandCalls(UpdateCommand);
+      expect(updates).toHaveLength(1);
+      return updates[0]!.args[0].input;
+    };
+
+    it('sets the desired capacity back to the recorded before-state while the group is still at the step\'s target', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+
+      // Act
+      const result = await invoke(handler, undoEvent());
+
+      // Assess
+      expect(sequence).toEqual(['DescribeAutoScalingGroups', 'SetDesiredCapacity', 'UpdateItem']);
+      expect(autoScaling.commandCalls(SetDesiredCapacityCommand)[0]!.args[0].input).toEqual({ AutoScalingGroupName: 'web', DesiredCapacity: 4, HonorCooldown: false });
+      expect(result).toMatchObject({
+        action: 'scaleOutAsg',
+        target: 'autoscaling-group/web',
+        undone: true,
+        summary: 'set the desired capacity of web back from 6 to 4',
+        details: { desiredCapacity: 6, restoredTo: 4 },
+      });
+      expect(Number.isNaN(Date.parse((result as { undoneAt: string }).undoneAt))).toBe(false);
+    });
+
+    it("marks the attempt 'undone' in the resource's ledger", async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+
+      // Act
+      await invoke(handler, undoEvent());
+
+      // Assess
+      expect(ledgerUpdate()).toMatchObject({
+        TableName: TABLE_NAME,
+        Key: { pk: 'RESOURCE#autoscaling-group/web', sk: 'ACTION#inc-0123456789abcdef0123#0001' },
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':result': 'undone' },
+      });
+    });
+
+    it('leaves the group alone when something else has moved it since the step', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 7, max: 10 }));
+
+      // Act
+      const result = await invoke(handler, undoEvent());
+
+      // Assess
+      expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+      expect(result).toMatchObject({ undone: false, details: { desiredCapacity: 7 } });
+      expect((result as { summary: string }).summary).toContain('web is at 7, neither the step\'s 6 nor the earlier 4');
+    });
+
+    it('changes nothing when the group is already back at the before-state', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 4, max: 10 }));
+
+      // Act
+      const result = await invoke(handler, undoEvent());
+
+      // Assess
+      expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+      expect(result).toMatchObject({ undone: false, summary: 'web is already back at 4; nothing to undo' });
+    });
+
+    it('restores the before-state of the first try after a retried apply, not the capacity the retry found', async () => {
+      // Prepare: the retry found 6 and reported the first try's before-state, 4
+      groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+
+      // Act
+      await invoke(handler, undoEvent({ action: testScaleOutResult({ beforeCapacity: 4, before: { desiredCapacity: 4 }, applied: { targetCapacity: 6 } }) }));
+
+      // Assess
+      expect(autoScaling.commandCalls(SetDesiredCapacityCommand)[0]!.args[0].input.DesiredCapacity).toBe(4);
+    });
+
+    it('reports a throttled SetDesiredCapacity as TransientAwsError, leaving the ledger for the retry', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+      autoScaling.on(SetDesiredCapacityCommand).rejects(throttlingError());
+
+      // Act
+      const error = await rejectionOf(invoke(handler, undoEvent()));
+
+      // Assess
+      expect(error.name).toBe('TransientAwsError');
+      expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('needs no plannedFrom, and writes no attempt record', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+
+      // Act
+      await invoke(handler, undoEvent());
+
+      // Assess
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    });
+
+    it.each([
+      ['no action result', { action: undefined }, /action: /],
+      ['an action result without its before-state', { action: { ...testScaleOutResult(), before: undefined } }, /action\.before: /],
+    ])('refuses an undo with %s as MalformedEventError without calling AWS', async (_title, overrides, field) => {
+      // Act
+      const error = await rejectionOf(invoke(handler, undoEvent(overrides)));
 
       // Assess
       expect(error.name).toBe('MalformedEventError');

@@ -6,7 +6,7 @@ import {
   incidentIdFor,
 } from '../../../lambdas/shared/alarm-event.js';
 import { IncidentSchema } from '../../../lambdas/shared/incident.js';
-import { alarmEvent, testScope } from '../../support/fixtures.js';
+import { alarmEvent, alarmSignalOf, testScope } from '../../support/fixtures.js';
 
 const web = testScope().resources[0]!;
 
@@ -112,8 +112,8 @@ describe('incidentFromAlarmEvent', () => {
     const incident = incidentFromAlarmEvent(event, web);
 
     // Assess
-    expect(incident.signal.metricName).toBe('CPUUtilization');
-    expect(incident.signal.namespace).toBe('AWS/EC2');
+    expect(alarmSignalOf(incident).metricName).toBe('CPUUtilization');
+    expect(alarmSignalOf(incident).namespace).toBe('AWS/EC2');
   });
 
   it('leaves the metric unset when the configuration has none', () => {
@@ -126,8 +126,8 @@ describe('incidentFromAlarmEvent', () => {
     const incident = incidentFromAlarmEvent(event, web);
 
     // Assess
-    expect(incident.signal.metricName).toBeUndefined();
-    expect(incident.signal.namespace).toBeUndefined();
+    expect(alarmSignalOf(incident).metricName).toBeUndefined();
+    expect(alarmSignalOf(incident).namespace).toBeUndefined();
     expect(IncidentSchema.safeParse(incident).success).toBe(true);
   });
 
@@ -177,9 +177,9 @@ describe('incidentFromAlarmEvent', () => {
     const incident = incidentFromAlarmEvent(event, web);
 
     // Assess
-    expect(incident.signal.reason).toHaveLength(1_000);
-    expect(incident.signal.reason.endsWith('…')).toBe(true);
-    expect(reason.startsWith(incident.signal.reason.slice(0, -1))).toBe(true);
+    expect(alarmSignalOf(incident).reason).toHaveLength(1_000);
+    expect(alarmSignalOf(incident).reason.endsWith('…')).toBe(true);
+    expect(reason.startsWith(alarmSignalOf(incident).reason.slice(0, -1))).toBe(true);
     expect(incident.evidence[0]!.summary.length).toBeLessThanOrEqual(1_000);
     expect(IncidentSchema.safeParse(incident).success).toBe(true);
   });
@@ -195,7 +195,7 @@ describe('incidentFromAlarmEvent', () => {
     const incident = incidentFromAlarmEvent(event, web);
 
     // Assess
-    expect(incident.signal.reason).toBe(reason);
+    expect(alarmSignalOf(incident).reason).toBe(reason);
   });
 });
 

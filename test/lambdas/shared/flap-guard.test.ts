@@ -33,7 +33,26 @@ describe('evaluateFlapGuards', () => {
     const verdict = evaluateFlapGuards([], undefined, plan(), now, DEFAULT_FLAP_GUARD);
     expect(verdict).toMatchObject({ allowed: true });
     expect(verdict.trip).toBeUndefined();
-    expect(verdict.checks.map((c) => c.name)).toEqual(['circuit-closed', 'attempt-budget', 'no-ping-pong']);
+    expect(verdict.checks.map((c) => c.name)).toEqual(['circuit-closed', 'attempt-budget', 'no-ping-pong', 'not-an-undone-fix']);
+  });
+
+  it('refuses the same action again in an incident that already undid it, without tripping the circuit', () => {
+    const entries = [entry({ incidentId: 'inc-new', attempt: 1, result: 'undone', effect: { before: 4, after: 6 } })];
+    const verdict = evaluateFlapGuards(entries, undefined, plan({ attempt: 2, currentValue: 4 }), now, DEFAULT_FLAP_GUARD);
+    expect(verdict.allowed).toBe(false);
+    expect(check(verdict, 'not-an-undone-fix')).toMatchObject({
+      passed: false,
+      detail: 'attempt 1 of this incident already tried scaleOutAsg on autoscaling-group/web and undid it after it failed verification; it is not repeated',
+    });
+    expect(verdict.trip).toBeUndefined();
+  });
+
+  it.each([
+    ['another incident undid it', entry({ incidentId: 'inc-other', result: 'undone' }), plan({ attempt: 2 })],
+    ['this incident kept it (unhealthy, not undone)', entry({ incidentId: 'inc-new', result: 'unhealthy' }), plan({ attempt: 2 })],
+    ['this incident undid another action', entry({ incidentId: 'inc-new', action: 'blockIpInWaf', target: 'waf-ip-set/REGIONAL/site-blocklist', result: 'undone' }), plan({ attempt: 2 })],
+  ])('allows the action when %s', (_title, earlier, planned) => {
+    expect(check(evaluateFlapGuards([earlier], undefined, planned, now, DEFAULT_FLAP_GUARD), 'not-an-undone-fix')).toMatchObject({ passed: true });
   });
 
   it('refuses any action while the circuit is open, naming why it opened', () => {

@@ -64,6 +64,23 @@ describe('BlockExpiry', () => {
     expect(sent.Name).toMatch(/^[0-9a-zA-Z-_.]+$/);
   });
 
+  it('hands Scheduler the dead-letter queue and retry policy, so an expiry that cannot be delivered is kept, not lost', async () => {
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
+    const withDlq = { ...settings, deadLetterArn: 'arn:aws:sqs:eu-west-1:123456789012:expiry-dlq', retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 3_600 } };
+    await new BlockExpiry(client, withDlq).schedule(input, new Date('2026-11-27T10:30:00Z'), 'x');
+    const target = scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target;
+    expect(target?.DeadLetterConfig).toEqual({ Arn: 'arn:aws:sqs:eu-west-1:123456789012:expiry-dlq' });
+    expect(target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3_600 });
+  });
+
+  it('sets no dead-letter queue or retry policy when none is configured', async () => {
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
+    await new BlockExpiry(client, settings).schedule(input, new Date('2026-11-27T10:30:00Z'), 'x');
+    const target = scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target;
+    expect(target).not.toHaveProperty('DeadLetterConfig');
+    expect(target).not.toHaveProperty('RetryPolicy');
+  });
+
   it('treats ConflictException as already scheduled', async () => {
     scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: { httpStatusCode: 409 } }));
     const result = await new BlockExpiry(client, settings).schedule(input, new Date('2026-11-27T10:30:00Z'), 'x');
