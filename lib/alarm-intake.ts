@@ -41,6 +41,22 @@ export interface AlarmIntakeProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** Another source of incidents for the intake function: which events, on which bus. */
+export interface IntakeEventSourceProps {
+  /** What the rule is for, shown in the EventBridge console. */
+  readonly description: string;
+
+  /** Which events open (or join) incidents. */
+  readonly eventPattern: events.EventPattern;
+
+  /**
+   * The bus the events are published on.
+   *
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+}
+
 /**
  * Turns a registered alarm's transition to ALARM into a remediation run.
  *
@@ -49,7 +65,8 @@ export interface AlarmIntakeProps {
  * An event that cannot be delivered, or whose processing still fails after
  * Lambda's retries, ends in one dead-letter queue; an alarm fires as soon as
  * that queue holds a message, because a lost alarm event is an incident
- * nobody will remediate.
+ * nobody will remediate. `addEventSource` routes other sources (the log
+ * intake's detections) to the same function, retries and queue.
  */
 export class AlarmIntake extends Construct {
   readonly function: RemediationFunction;
@@ -82,7 +99,7 @@ export class AlarmIntake extends Construct {
 
     this.function = new RemediationFunction(this, 'Function', {
       directory: 'intake',
-      description: 'Records an incident for a registered alarm that entered ALARM and starts its remediation',
+      description: 'Records an incident for a registered alarm that entered ALARM, or for a log detection, and starts its remediation',
       timeout: Duration.seconds(30),
       logRetention: props.logRetention,
       environment: {
@@ -115,18 +132,12 @@ export class AlarmIntake extends Construct {
         resources: props.alarms.map((alarm) => alarm.alarmArn),
         detail: { state: { value: ['ALARM'] } },
       },
-      targets: [
-        new targets.LambdaFunction(this.function, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(1),
-        }),
-      ],
+      targets: [this.intakeTarget()],
     });
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
       alarmDescription:
-        'Self-healing failed to process an alarm event or notification: inspect the messages in the ' +
+        'Self-healing failed to process an alarm event, a log detection or a notification: inspect the messages in the ' +
         'intake dead-letter queue, fix the cause, and redrive or remediate by hand.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
@@ -140,5 +151,28 @@ export class AlarmIntake extends Construct {
     if (props.alarmTopic) {
       this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
     }
+  }
+
+  /**
+   * Routes other events to the intake function (log detections, say), with
+   * the alarm rule's retries and dead-letter queue: an event EventBridge
+   * cannot deliver lands in the same queue, under the same alarm.
+   */
+  public addEventSource(id: string, props: IntakeEventSourceProps): events.Rule {
+    return new events.Rule(this, id, {
+      description: props.description,
+      eventPattern: props.eventPattern,
+      ...(props.eventBus === undefined ? {} : { eventBus: props.eventBus }),
+      targets: [this.intakeTarget()],
+    });
+  }
+
+  /** The intake function as a rule target: retried for an hour, then parked in the dead-letter queue. */
+  private intakeTarget(): targets.LambdaFunction {
+    return new targets.LambdaFunction(this.function, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(1),
+    });
   }
 }

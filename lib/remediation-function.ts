@@ -66,6 +66,21 @@ export interface RemediationFunctionProps {
    * @default - none
    */
   readonly define?: Record<string, string>;
+
+  /**
+   * Physical name of the function. Only for a function whose own ARN must be
+   * known without referencing it (e.g. in its own environment).
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly functionName?: string;
+
+  /**
+   * Concurrent executions reserved for the function, which are also its ceiling.
+   *
+   * @default - no reservation: the function draws on the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -95,6 +110,8 @@ export class RemediationFunction extends NodejsFunction {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       description: props.description,
+      ...(props.functionName === undefined ? {} : { functionName: props.functionName }),
+      ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,

@@ -4,7 +4,11 @@ import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js'
 import { ScopeSchema, type Mode, type Scope } from '../lambdas/shared/scope.js';
 import { FlapGuardSettingsSchema } from '../lambdas/shared/flap-guard.js';
 import { type FlapGuardProps, flapGuardSettings } from './flap-guard-props.js';
-import { AUTO_SCALING_GROUP_DEFAULTS, LEASE_MARGIN, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
+import { AUTO_SCALING_GROUP_DEFAULTS, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
+import { CLOUDFRONT_WAF_REGION, ipSetOf } from './declared-resources.js';
+import type { EksDeploymentTarget } from './eks-deployment-target.js';
+import { LEASE_MARGIN, REMEDIATION_TARGET_DEFAULTS, type RemediationTarget } from './remediation-target.js';
+import { WEB_ACL_DEFAULTS, type WebAclTarget } from './web-acl-target.js';
 
 /** Thrown at synth time when the resources handed to `SelfHealing` cannot be turned into a valid scope. */
 export class InvalidResourceScopeError extends Error {
@@ -17,25 +21,41 @@ export class InvalidResourceScopeError extends Error {
 
 export interface ResourceScopeInput {
   readonly mode: Mode;
-  readonly autoScalingGroups: readonly AutoScalingGroupTarget[];
-  /** Default for groups that do not set their own `maxAttempts`. */
+  readonly autoScalingGroups?: readonly AutoScalingGroupTarget[];
+  readonly eksDeployments?: readonly EksDeploymentTarget[];
+  readonly webAcls?: readonly WebAclTarget[];
+  /** Default for targets that do not set their own `maxAttempts`. */
   readonly maxAttempts: number;
-  /** Autonomy per action for every group. */
+  /** Autonomy per action for every target. */
   readonly autonomy?: Partial<Record<ActionName, Autonomy>>;
-  /** Attempt budget, circuit breaker and cooldown ceiling for every group. */
+  /** Attempt budget, circuit breaker and cooldown ceiling for every target. */
   readonly flapGuard?: FlapGuardProps;
   /** Limits no plan may cross. */
   readonly guardrails?: { readonly protectedCidrs?: readonly string[]; readonly allowedNamespaces?: readonly string[] };
+  /**
+   * The stack's region and account, where known at synth: declared ARNs
+   * (clusters, IP sets) must be in them, since the functions call AWS there.
+   *
+   * @default - ARNs are checked for shape only
+   */
+  readonly environment?: { readonly region?: string; readonly account?: string };
 }
 
-/** The `RESOURCE_SCOPE` field each prop ends up in, to name props (not scope fields) in errors. */
-const PROP_NAMES: Record<string, string> = {
-  name: 'autoScalingGroupName',
+/** The `RESOURCE_SCOPE` field each shared prop ends up in, to name props (not scope fields) in errors. */
+const SHARED_PROP_NAMES: Record<string, string> = {
   alarmNames: 'alarms',
+  dependentAlarmNames: 'dependentAlarms',
   leaseSeconds: 'leaseDuration (in seconds)',
   cooldownSeconds: 'cooldown (in seconds)',
   verifyAfterSeconds: 'verifyAfter (in seconds)',
   approvalTimeoutSeconds: 'approvalTimeout (in seconds)',
+};
+
+/** Per kind: the prop each kind-specific scope field comes from. */
+const KIND_PROP_NAMES: Record<Scope['resources'][number]['kind'], Record<string, string>> = {
+  'autoscaling-group': { name: 'autoScalingGroupName' },
+  'eks-deployment': { name: 'deployment' },
+  'waf-web-acl': { name: 'webAclName', ipSetName: 'ipSet.name', blockMinutes: 'blockDuration (in minutes)' },
 };
 
 /** The `flapGuard` prop each settings field comes from. */
@@ -43,6 +63,16 @@ const FLAP_GUARD_PROP_NAMES: Record<string, string> = {
   budgetWindowSeconds: 'budgetWindow (in seconds)',
   maxCooldownSeconds: 'maxCooldown (in seconds)',
 };
+
+const EKS_CLUSTER_ARN = /^arn:[a-z-]+:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
+const WAF_IP_SET_ARN = /^arn:[a-z-]+:wafv2:([a-z0-9-]+):(\d{12}):(regional|global)\/ipset\/([^/]+)\/([^/]+)$/;
+const WAF_ID = /^[0-9A-Za-z-]{1,36}$/;
+
+/** Where a resource came from in the props, for error messages. */
+interface Origin {
+  readonly label: string;
+  readonly kind: Scope['resources'][number]['kind'];
+}
 
 /**
  * Turns construct props into the `Scope` the functions read from `RESOURCE_SCOPE`,
@@ -53,10 +83,12 @@ const FLAP_GUARD_PROP_NAMES: Record<string, string> = {
  */
 export function buildResourceScope(input: ResourceScopeInput): Scope {
   const problems: string[] = [];
-  const label = (index: number) => {
-    const name = input.autoScalingGroups[index]?.autoScalingGroupName;
-    return `autoScalingGroups[${index}]${name && !Token.isUnresolved(name) ? ` ("${name}")` : ''}`;
-  };
+  const autoScalingGroups = input.autoScalingGroups ?? [];
+  const eksDeployments = input.eksDeployments ?? [];
+  const webAcls = input.webAcls ?? [];
+  const allowedNamespaces = input.guardrails?.allowedNamespaces ?? [];
+  const literal = (value: string | undefined) => (value !== undefined && !Token.isUnresolved(value) ? value : undefined);
+  const quoted = (value: string | undefined) => (literal(value) === undefined ? '' : ` ("${value}")`);
   const seconds = (where: string, value: Duration): number => {
     try {
       return value.toSeconds();
@@ -65,15 +97,25 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
       return Number.NaN;
     }
   };
+  /** Pins an ARN's account (and, unless it is a CloudFront resource, its region) to the stack's, where known. */
+  const checkEnvironment = (where: string, what: string, arn: { region: string; account: string }, checkRegion: boolean) => {
+    const environment = input.environment;
+    if (environment?.account !== undefined && arn.account !== environment.account) {
+      problems.push(`${where}: ${what} is in account ${arn.account}, not the stack's account ${environment.account}`);
+    }
+    if (checkRegion && environment?.region !== undefined && arn.region !== environment.region) {
+      problems.push(`${where}: ${what} is in ${arn.region}, not the stack's region ${environment.region}; the functions call AWS in their own region`);
+    }
+  };
 
   if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > 10) {
     problems.push(`maxAttempts: must be an integer from 1 to 10, got ${input.maxAttempts}`);
   }
-  if (input.autoScalingGroups.length === 0) {
-    problems.push('autoScalingGroups: register at least one Auto Scaling group');
+  if (autoScalingGroups.length + eksDeployments.length + webAcls.length === 0) {
+    problems.push('register at least one target: autoScalingGroups, eksDeployments or webAcls');
   }
 
-  // Deployment-wide, so checked once and named as the prop, not once per group.
+  // Deployment-wide, so checked once and named as the prop, not once per target.
   let flapGuard = {};
   try {
     const settings = flapGuardSettings(input.flapGuard);
@@ -84,37 +126,20 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
     problems.push(`flapGuard: ${(error as Error).message}`);
   }
 
-  const groupNames = new Set<string>();
-  const resources = input.autoScalingGroups.map((target, index) => {
-    const where = label(index);
-    const name = target.autoScalingGroupName;
-    if (Token.isUnresolved(name)) {
-      problems.push(`${where}.autoScalingGroupName: must be a literal string known at synth time, got a token`);
-    } else if (groupNames.has(name)) {
-      problems.push(`${where}.autoScalingGroupName: "${name}" is registered more than once`);
-    }
-    groupNames.add(name);
-
+  /** What every kind shares, with every default filled in. */
+  const sharedFields = (where: string, target: RemediationTarget) => {
     if (target.alarms.length === 0) {
-      problems.push(`${where}.alarms: register at least one alarm whose ALARM state opens an incident`);
+      problems.push(`${where}.alarms: register at least one alarm whose ALARM state opens an incident (in alarms or anomalyAlarms)`);
     }
-    const alarmNames: string[] = [];
-    target.alarms.forEach((alarm, alarmIndex) => {
-      if (Token.isUnresolved(alarm.alarmName)) {
-        problems.push(
-          `${where}.alarms[${alarmIndex}]: the alarm name must be known at synth time; ` +
-            'import the alarm by name or by an ARN whose last part is literal',
-        );
-      } else if (alarmNames.includes(alarm.alarmName)) {
-        problems.push(`${where}.alarms[${alarmIndex}]: alarm "${alarm.alarmName}" is listed twice`);
-      } else {
-        alarmNames.push(alarm.alarmName);
-      }
-    });
+    const alarmNames = literalAlarmNames(`${where}.alarms`, target.alarms, problems);
+    const dependentAlarmNames = literalAlarmNames(`${where}.dependentAlarms`, target.dependentAlarms ?? [], problems);
+    for (const name of dependentAlarmNames.filter((candidate) => alarmNames.includes(candidate))) {
+      problems.push(`${where}.dependentAlarms: alarm "${name}" is also one of the target's own alarms; a dependent alarm watches something else`);
+    }
 
-    const leaseSeconds = seconds(`${where}.leaseDuration`, target.leaseDuration ?? AUTO_SCALING_GROUP_DEFAULTS.leaseDuration);
-    const verifyAfterSeconds = seconds(`${where}.verifyAfter`, target.verifyAfter ?? AUTO_SCALING_GROUP_DEFAULTS.verifyAfter);
-    const cooldownSeconds = seconds(`${where}.cooldown`, target.cooldown ?? AUTO_SCALING_GROUP_DEFAULTS.cooldown);
+    const leaseSeconds = seconds(`${where}.leaseDuration`, target.leaseDuration ?? REMEDIATION_TARGET_DEFAULTS.leaseDuration);
+    const verifyAfterSeconds = seconds(`${where}.verifyAfter`, target.verifyAfter ?? REMEDIATION_TARGET_DEFAULTS.verifyAfter);
+    const cooldownSeconds = seconds(`${where}.cooldown`, target.cooldown ?? REMEDIATION_TARGET_DEFAULTS.cooldown);
     const marginSeconds = LEASE_MARGIN.toSeconds();
     if (Number.isFinite(leaseSeconds + verifyAfterSeconds) && leaseSeconds <= verifyAfterSeconds + marginSeconds) {
       problems.push(
@@ -122,13 +147,9 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
           `(${verifyAfterSeconds + marginSeconds}s), got ${leaseSeconds}s`,
       );
     }
-
     return {
-      kind: 'autoscaling-group' as const,
-      name,
       alarmNames,
-      maxStep: target.maxStep ?? AUTO_SCALING_GROUP_DEFAULTS.maxStep,
-      ...(target.maxCapacity === undefined ? {} : { maxCapacity: target.maxCapacity }),
+      dependentAlarmNames,
       maxAttempts: target.maxAttempts ?? input.maxAttempts,
       leaseSeconds,
       cooldownSeconds,
@@ -142,6 +163,141 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
         ? {}
         : { approvalTimeoutSeconds: seconds(`${where}.approvalTimeout`, target.approvalTimeout) }),
     };
+  };
+
+  const origins: Origin[] = [];
+  const resources: unknown[] = [];
+
+  const groupNames = new Set<string>();
+  autoScalingGroups.forEach((target, index) => {
+    const where = `autoScalingGroups[${index}]${quoted(target.autoScalingGroupName)}`;
+    const name = target.autoScalingGroupName;
+    if (Token.isUnresolved(name)) {
+      problems.push(`${where}.autoScalingGroupName: must be a literal string known at synth time, got a token`);
+    } else if (groupNames.has(name)) {
+      problems.push(`${where}.autoScalingGroupName: "${name}" is registered more than once`);
+    }
+    groupNames.add(name);
+    origins.push({ label: where, kind: 'autoscaling-group' });
+    resources.push({
+      kind: 'autoscaling-group' as const,
+      name,
+      maxStep: target.maxStep ?? AUTO_SCALING_GROUP_DEFAULTS.maxStep,
+      ...(target.maxCapacity === undefined ? {} : { maxCapacity: target.maxCapacity }),
+      ...sharedFields(where, target),
+    });
+  });
+
+  const deploymentIds = new Set<string>();
+  eksDeployments.forEach((target, index) => {
+    const id = [target.cluster, target.namespace, target.deployment].every((part) => literal(part) !== undefined)
+      ? `${target.cluster}/${target.namespace}/${target.deployment}`
+      : undefined;
+    const where = `eksDeployments[${index}]${quoted(id)}`;
+    for (const [prop, value] of [['cluster', target.cluster], ['namespace', target.namespace], ['deployment', target.deployment]] as const) {
+      if (Token.isUnresolved(value)) problems.push(`${where}.${prop}: must be a literal string known at synth time, got a token`);
+    }
+    if (id !== undefined && deploymentIds.has(id)) problems.push(`${where}: Deployment "${id}" is registered more than once`);
+    if (id !== undefined) deploymentIds.add(id);
+    if (literal(target.namespace) !== undefined && !allowedNamespaces.includes(target.namespace)) {
+      problems.push(
+        `${where}.namespace: "${target.namespace}" is not in guardrails.allowedNamespaces ` +
+          `(allowed: ${allowedNamespaces.length === 0 ? 'none' : allowedNamespaces.join(', ')}); ` +
+          'add it there to let actions touch this namespace',
+      );
+    }
+    const clusterArn = literal(target.clusterArn);
+    if (clusterArn !== undefined) {
+      const match = EKS_CLUSTER_ARN.exec(clusterArn);
+      if (match === null) {
+        problems.push(`${where}.clusterArn: "${clusterArn}" is not an EKS cluster ARN (arn:<partition>:eks:<region>:<account>:cluster/<name>)`);
+      } else {
+        if (literal(target.cluster) !== undefined && match[3] !== target.cluster) {
+          problems.push(`${where}.clusterArn: names cluster "${match[3]}", not "${target.cluster}"`);
+        }
+        checkEnvironment(`${where}.clusterArn`, `cluster "${match[3]}"`, { region: match[1]!, account: match[2]! }, true);
+      }
+    }
+    origins.push({ label: where, kind: 'eks-deployment' });
+    resources.push({
+      kind: 'eks-deployment' as const,
+      cluster: target.cluster,
+      namespace: target.namespace,
+      name: target.deployment,
+      configMapDefaults: Object.fromEntries(Object.entries(target.configMapDefaults ?? {}).map(([configMap, values]) => [configMap, { ...values }])),
+      ...sharedFields(where, target),
+    });
+  });
+
+  const webAclNames = new Set<string>();
+  const ipSetsByName = new Map<string, { id: string; arn: string; where: string }>();
+  webAcls.forEach((target, index) => {
+    const where = `webAcls[${index}]${quoted(target.webAclName)}`;
+    if (Token.isUnresolved(target.webAclName)) {
+      problems.push(`${where}.webAclName: must be a literal string known at synth time, got a token`);
+    } else if (webAclNames.has(target.webAclName)) {
+      problems.push(`${where}.webAclName: "${target.webAclName}" is registered more than once`);
+    }
+    webAclNames.add(target.webAclName);
+
+    const ipSet = ipSetOf(target);
+    if ('cfnScope' in ipSet) {
+      if (ipSet.cfnName === undefined || Token.isUnresolved(ipSet.cfnName)) {
+        problems.push(`${where}.ipSet: the CfnIPSet needs a literal name (its name goes into the scope the policy checks)`);
+      }
+      if (literal(ipSet.cfnScope) !== undefined && ipSet.cfnScope !== target.scope) {
+        problems.push(`${where}.ipSet: the CfnIPSet has scope ${ipSet.cfnScope}, the web ACL ${target.scope}`);
+      }
+    } else {
+      if (Token.isUnresolved(ipSet.name)) problems.push(`${where}.ipSet.name: must be a literal string known at synth time, got a token`);
+      if (literal(ipSet.id) !== undefined && !WAF_ID.test(ipSet.id)) {
+        problems.push(`${where}.ipSet.id: "${ipSet.id}" is not a WAF id (up to 36 letters, digits and hyphens)`);
+      }
+      const arn = literal(ipSet.arn);
+      if (arn !== undefined) {
+        const match = WAF_IP_SET_ARN.exec(arn);
+        if (match === null) {
+          problems.push(`${where}.ipSet.arn: "${arn}" is not a WAF IP set ARN (arn:<partition>:wafv2:<region>:<account>:<regional|global>/ipset/<name>/<id>)`);
+        } else {
+          const [, region, account, kind, name, id] = match as unknown as [string, string, string, string, string, string];
+          if (kind !== (target.scope === 'CLOUDFRONT' ? 'global' : 'regional')) {
+            problems.push(`${where}.ipSet.arn: a ${kind} IP set cannot serve a ${target.scope} web ACL`);
+          }
+          if (target.scope === 'CLOUDFRONT' && region !== CLOUDFRONT_WAF_REGION) {
+            problems.push(`${where}.ipSet.arn: CLOUDFRONT IP sets live in ${CLOUDFRONT_WAF_REGION}, not ${region}`);
+          }
+          if (literal(ipSet.name) !== undefined && name !== ipSet.name) problems.push(`${where}.ipSet.arn: names IP set "${name}", not "${ipSet.name}"`);
+          if (literal(ipSet.id) !== undefined && id !== ipSet.id) problems.push(`${where}.ipSet.arn: has id "${id}", not "${ipSet.id}"`);
+          checkEnvironment(`${where}.ipSet.arn`, `IP set "${name}"`, { region, account }, target.scope === 'REGIONAL');
+        }
+      }
+    }
+    const key = `${target.scope}/${ipSet.name}`;
+    const known = ipSetsByName.get(key);
+    if (known === undefined) {
+      ipSetsByName.set(key, { id: ipSet.id, arn: ipSet.arn, where });
+    } else if (known.id !== ipSet.id || known.arn !== ipSet.arn) {
+      problems.push(`${where}.ipSet: IP set ${key} is declared by ${known.where} with another id or ARN`);
+    }
+
+    let blockMinutes = WEB_ACL_DEFAULTS.blockDuration.toMinutes();
+    if (target.blockDuration !== undefined) {
+      const blockSeconds = seconds(`${where}.blockDuration`, target.blockDuration);
+      if (Number.isFinite(blockSeconds) && blockSeconds % 60 !== 0) {
+        problems.push(`${where}.blockDuration: must be whole minutes, got ${blockSeconds}s`);
+      }
+      blockMinutes = Math.round(blockSeconds / 60);
+    }
+
+    origins.push({ label: where, kind: 'waf-web-acl' });
+    resources.push({
+      kind: 'waf-web-acl' as const,
+      name: target.webAclName,
+      scope: target.scope,
+      ipSetName: ipSet.name,
+      blockMinutes,
+      ...sharedFields(where, target),
+    });
   });
 
   const parsed = ScopeSchema.safeParse({
@@ -150,20 +306,23 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
     autonomy: { ...input.autonomy },
     guardrails: {
       protectedCidrs: [...(input.guardrails?.protectedCidrs ?? [])],
-      allowedNamespaces: [...(input.guardrails?.allowedNamespaces ?? [])],
+      allowedNamespaces: [...allowedNamespaces],
     },
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const [first, index, field, ...rest] = issue.path;
-      if (first === 'resources' && typeof index === 'number') {
+      const origin = first === 'resources' && typeof index === 'number' ? origins[index] : undefined;
+      if (origin !== undefined) {
         if (field === undefined) {
-          problems.push(`${label(index)}: ${issue.message}`);
+          problems.push(`${origin.label}: ${issue.message}`);
         } else {
-          const prop = typeof field === 'string' ? (PROP_NAMES[field] ?? field) : String(field);
+          const prop = typeof field === 'string' ? (KIND_PROP_NAMES[origin.kind][field] ?? SHARED_PROP_NAMES[field] ?? field) : String(field);
           const suffix = rest.length > 0 ? `[${rest.join('][')}]` : '';
-          problems.push(`${label(index)}.${prop}${suffix}: ${issue.message}`);
+          problems.push(`${origin.label}.${prop}${suffix}: ${issue.message}`);
         }
+      } else if (issue.message.includes('is not in guardrails.allowedNamespaces')) {
+        // Already reported above, naming the prop.
       } else {
         problems.push(`${issue.path.length > 0 ? issue.path.join('.') : 'scope'}: ${issue.message}`);
       }
@@ -178,4 +337,22 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
     throw new InvalidResourceScopeError(problems);
   }
   return parsed.data!;
+}
+
+/** The alarms' names, each known at synth time and listed once; problems are added for the others. */
+function literalAlarmNames(where: string, alarms: readonly { alarmName: string }[], problems: string[]): string[] {
+  const names: string[] = [];
+  alarms.forEach((alarm, alarmIndex) => {
+    if (Token.isUnresolved(alarm.alarmName)) {
+      problems.push(
+        `${where}[${alarmIndex}]: the alarm name must be known at synth time; ` +
+          'import the alarm by name or by an ARN whose last part is literal',
+      );
+    } else if (names.includes(alarm.alarmName)) {
+      problems.push(`${where}[${alarmIndex}]: alarm "${alarm.alarmName}" is listed twice`);
+    } else {
+      names.push(alarm.alarmName);
+    }
+  });
+  return names;
 }

@@ -1,25 +1,73 @@
 import * as z from 'zod';
+import { SignatureSchema } from '../lambdas/log-intake/signatures.js';
 import { AutonomyOverridesSchema, MetricRefSchema, ModeSchema } from '../lambdas/shared/scope.js';
+
+/** An anomaly-detection alarm as written in the `selfHealing` context: the metric, as in `relatedMetrics`, plus its period. */
+export const AnomalyAlarmConfigSchema = z
+  .object({
+    metric: MetricRefSchema.extend({ periodSeconds: z.number().int().min(10).max(86_400).optional() }).strict(),
+    /** Width of the band in standard deviations (default 2). */
+    bandWidth: z.number().positive().optional(),
+    /** Which side of the band breaches (default upper). */
+    direction: z.enum(['upper', 'lower', 'both']).optional(),
+    evaluationPeriods: z.number().int().min(1).optional(),
+    datapointsToAlarm: z.number().int().min(1).optional(),
+    alarmName: z.string().min(1).max(255).optional(),
+  })
+  .strict();
+
+/** What every kind of target takes in the `selfHealing` context; alarms are named in the stack's account and region. */
+const TargetConfigFields = {
+  /** Names of alarms whose ALARM state opens an incident for the target. */
+  alarmNames: z.array(z.string().min(1).max(255)).min(1),
+  /** Names of alarms that watch what an action could break: ALARM after the action undoes it. */
+  dependentAlarmNames: z.array(z.string().min(1).max(255)).max(20).optional(),
+  maxAttempts: z.number().int().min(1).max(10).optional(),
+  cooldownMinutes: z.number().int().min(0).optional(),
+  leaseMinutes: z.number().int().min(1).optional(),
+  verifyAfterSeconds: z.number().int().min(0).optional(),
+  /** Autonomy per action for this target. */
+  autonomy: AutonomyOverridesSchema.optional(),
+  /** Targets an action may change on this target's behalf. */
+  dependencies: z.array(z.string().min(3)).optional(),
+  logGroupNames: z.array(z.string().min(1)).max(5).optional(),
+  relatedMetrics: z.array(MetricRefSchema).max(10).optional(),
+  /** Anomaly-detection alarms to create; each opens incidents like the alarms in `alarmNames`. */
+  anomalyAlarms: z.array(AnomalyAlarmConfigSchema).max(10).optional(),
+  approvalTimeoutMinutes: z.number().int().min(1).max(1_440).optional(),
+};
 
 /** One Auto Scaling group as written in the `selfHealing` context. */
 export const AutoScalingGroupConfigSchema = z
   .object({
     autoScalingGroupName: z.string().min(1).max(255),
-    /** Names of alarms in the stack's account and region. */
-    alarmNames: z.array(z.string().min(1).max(255)).min(1),
     maxStep: z.number().int().min(1).optional(),
     maxCapacity: z.number().int().min(1).optional(),
-    maxAttempts: z.number().int().min(1).max(10).optional(),
-    cooldownMinutes: z.number().int().min(0).optional(),
-    leaseMinutes: z.number().int().min(1).optional(),
-    verifyAfterSeconds: z.number().int().min(0).optional(),
-    /** Autonomy per action for this group. */
-    autonomy: AutonomyOverridesSchema.optional(),
-    /** Targets an action may change on this group's behalf. */
-    dependencies: z.array(z.string().min(3)).optional(),
-    logGroupNames: z.array(z.string().min(1)).max(5).optional(),
-    relatedMetrics: z.array(MetricRefSchema).max(10).optional(),
-    approvalTimeoutMinutes: z.number().int().min(1).max(1_440).optional(),
+    ...TargetConfigFields,
+  })
+  .strict();
+
+/** One EKS Deployment as written in the `selfHealing` context; the cluster is in the stack's account and region. */
+export const EksDeploymentConfigSchema = z
+  .object({
+    cluster: z.string().min(1).max(100),
+    namespace: z.string().min(1).max(63),
+    deployment: z.string().min(1).max(253),
+    /** Known-good values for ConfigMap keys, by ConfigMap then key. */
+    configMapDefaults: z.record(z.string().min(1), z.record(z.string(), z.string())).optional(),
+    ...TargetConfigFields,
+  })
+  .strict();
+
+/** One web ACL as written in the `selfHealing` context. */
+export const WebAclConfigSchema = z
+  .object({
+    webAclName: z.string().min(1).max(128),
+    scope: z.enum(['REGIONAL', 'CLOUDFRONT']),
+    /** The IP set a block rule of the ACL reads; `arn` defaults to the stack's account (and region, for REGIONAL). */
+    ipSet: z.object({ name: z.string().min(1).max(128), id: z.string().min(1).max(36), arn: z.string().min(1).optional() }).strict(),
+    blockMinutes: z.number().int().min(5).max(1_440).optional(),
+    ...TargetConfigFields,
   })
   .strict();
 
@@ -31,7 +79,14 @@ export const AutoScalingGroupConfigSchema = z
 export const SelfHealingConfigSchema = z
   .object({
     mode: ModeSchema,
-    autoScalingGroups: z.array(AutoScalingGroupConfigSchema).min(1),
+    autoScalingGroups: z.array(AutoScalingGroupConfigSchema).optional(),
+    eksDeployments: z.array(EksDeploymentConfigSchema).optional(),
+    webAcls: z.array(WebAclConfigSchema).optional(),
+    /** Caps on WAF blocks per IP set. */
+    wafBlockLimits: z
+      .object({ maxPerHour: z.number().int().min(1).optional(), maxTotal: z.number().int().min(1).max(2_000).optional() })
+      .strict()
+      .optional(),
     notificationEmail: z.email().optional(),
     /** Autonomy per action for every group. */
     autonomy: AutonomyOverridesSchema.optional(),
@@ -49,6 +104,19 @@ export const SelfHealingConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Log mining of the targets' `logGroupNames`; on by default when any target declares one. */
+    logIntake: z
+      .object({
+        enabled: z.boolean().optional(),
+        filterPattern: z.string().max(1_024).optional(),
+        signatures: z.array(SignatureSchema).max(100).optional(),
+        floodThresholdPerMinute: z.number().positive().optional(),
+        burstMinCount: z.number().positive().optional(),
+        burstStdDevs: z.number().positive().optional(),
+        reservedConcurrentExecutions: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     decision: z
       .object({
         /** Bedrock model or inference profile id; null turns the model off. */
@@ -59,7 +127,11 @@ export const SelfHealingConfigSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((config) => (config.autoScalingGroups?.length ?? 0) + (config.eksDeployments?.length ?? 0) + (config.webAcls?.length ?? 0) > 0, {
+    message: 'register at least one target: autoScalingGroups, eksDeployments or webAcls',
+    path: ['autoScalingGroups'],
+  });
 
 export type SelfHealingConfig = z.infer<typeof SelfHealingConfigSchema>;
 

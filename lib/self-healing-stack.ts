@@ -3,69 +3,123 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { AutoScalingGroupTarget } from './auto-scaling-group-target.js';
+import type { EksDeploymentTarget } from './eks-deployment-target.js';
+import type { RemediationTarget } from './remediation-target.js';
 import { SelfHealing } from './self-healing.js';
 import { parseSelfHealingConfig, type SelfHealingConfig } from './self-healing-config.js';
+import type { WebAclTarget } from './web-acl-target.js';
 
 export interface SelfHealingStackProps extends StackProps {
   /** The `selfHealing` context; validated again here, so any caller gets the same checks. */
   readonly config: SelfHealingConfig;
 }
 
+/** The fields every kind of target shares, as the config writes them. */
+type TargetConfig = NonNullable<SelfHealingConfig['autoScalingGroups']>[number] &
+  NonNullable<SelfHealingConfig['eksDeployments']>[number] &
+  NonNullable<SelfHealingConfig['webAcls']>[number];
+type SharedTargetConfig = Pick<
+  TargetConfig,
+  | 'alarmNames'
+  | 'dependentAlarmNames'
+  | 'maxAttempts'
+  | 'cooldownMinutes'
+  | 'leaseMinutes'
+  | 'verifyAfterSeconds'
+  | 'autonomy'
+  | 'dependencies'
+  | 'logGroupNames'
+  | 'relatedMetrics'
+  | 'anomalyAlarms'
+  | 'approvalTimeoutMinutes'
+>;
+
+const minutes = (value: number | undefined) => (value === undefined ? undefined : Duration.minutes(value));
+
 /**
- * Deploys `SelfHealing` for the Auto Scaling groups and alarms named in the
- * config. Alarms are referenced by name in the stack's own account and region.
+ * Deploys `SelfHealing` for the Auto Scaling groups, EKS Deployments and web
+ * ACLs named in the config. Alarms are referenced by name in the stack's own
+ * account and region.
  */
 export class SelfHealingStack extends Stack {
   readonly selfHealing: SelfHealing;
 
   constructor(scope: Construct, id: string, props: SelfHealingStackProps) {
     super(scope, id, {
-      description: 'Self-healing: alarm-driven, verified scale-out of registered Auto Scaling groups',
+      description: 'Self-healing: alarm-driven, verified remediation of registered Auto Scaling groups, EKS Deployments and WAF-protected sites',
       ...props,
     });
     const config = parseSelfHealingConfig(props.config);
 
-    const autoScalingGroups = config.autoScalingGroups.map(
-      (group, groupIndex): AutoScalingGroupTarget => ({
-        autoScalingGroupName: group.autoScalingGroupName,
-        // Imported alarms create no resources, so positional ids are safe
-        // (alarm names may hold characters construct ids cannot).
-        alarms: group.alarmNames.map((alarmName, alarmIndex) =>
-          cloudwatch.Alarm.fromAlarmArn(
-            this,
-            `Alarm${groupIndex}-${alarmIndex}`,
-            this.formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: alarmName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ),
+    // Imported alarms create no resources, so positional ids are safe
+    // (alarm names may hold characters construct ids cannot).
+    const importAlarms = (prefix: string, names: readonly string[] | undefined) =>
+      (names ?? []).map((alarmName, alarmIndex) =>
+        cloudwatch.Alarm.fromAlarmArn(
+          this,
+          `${prefix}-${alarmIndex}`,
+          this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
         ),
+      );
+    const shared = (prefix: string, target: SharedTargetConfig): RemediationTarget => ({
+      alarms: importAlarms(`${prefix}`, target.alarmNames),
+      dependentAlarms: importAlarms(`Dependent${prefix}`, target.dependentAlarmNames),
+      maxAttempts: target.maxAttempts,
+      cooldown: minutes(target.cooldownMinutes),
+      leaseDuration: minutes(target.leaseMinutes),
+      verifyAfter: target.verifyAfterSeconds === undefined ? undefined : Duration.seconds(target.verifyAfterSeconds),
+      autonomy: target.autonomy,
+      dependencies: target.dependencies,
+      logGroupNames: target.logGroupNames,
+      relatedMetrics: target.relatedMetrics,
+      anomalyAlarms: target.anomalyAlarms?.map(({ metric: { stat, periodSeconds, ...metric }, ...alarm }) => ({
+        ...alarm,
+        metric: { ...metric, statistic: stat, ...(periodSeconds === undefined ? {} : { period: Duration.seconds(periodSeconds) }) },
+      })),
+      approvalTimeout: minutes(target.approvalTimeoutMinutes),
+    });
+
+    const autoScalingGroups = (config.autoScalingGroups ?? []).map(
+      (group, index): AutoScalingGroupTarget => ({
+        ...shared(`Alarm${index}`, group),
+        autoScalingGroupName: group.autoScalingGroupName,
         maxStep: group.maxStep,
         maxCapacity: group.maxCapacity,
-        maxAttempts: group.maxAttempts,
-        cooldown: group.cooldownMinutes === undefined ? undefined : Duration.minutes(group.cooldownMinutes),
-        leaseDuration: group.leaseMinutes === undefined ? undefined : Duration.minutes(group.leaseMinutes),
-        verifyAfter: group.verifyAfterSeconds === undefined ? undefined : Duration.seconds(group.verifyAfterSeconds),
-        autonomy: group.autonomy,
-        dependencies: group.dependencies,
-        logGroupNames: group.logGroupNames,
-        relatedMetrics: group.relatedMetrics,
-        approvalTimeout: group.approvalTimeoutMinutes === undefined ? undefined : Duration.minutes(group.approvalTimeoutMinutes),
+      }),
+    );
+    const eksDeployments = (config.eksDeployments ?? []).map(
+      (deployment, index): EksDeploymentTarget => ({
+        ...shared(`EksAlarm${index}`, deployment),
+        cluster: deployment.cluster,
+        namespace: deployment.namespace,
+        deployment: deployment.deployment,
+        configMapDefaults: deployment.configMapDefaults,
+      }),
+    );
+    const webAcls = (config.webAcls ?? []).map(
+      (webAcl, index): WebAclTarget => ({
+        ...shared(`WafAlarm${index}`, webAcl),
+        webAclName: webAcl.webAclName,
+        scope: webAcl.scope,
+        ipSet: webAcl.ipSet,
+        blockDuration: minutes(webAcl.blockMinutes),
       }),
     );
 
     this.selfHealing = new SelfHealing(this, 'SelfHealing', {
       mode: config.mode,
       autoScalingGroups,
+      eksDeployments,
+      webAcls,
+      wafBlockLimits: config.wafBlockLimits,
+      logIntake: config.logIntake,
       autonomy: config.autonomy,
       guardrails: config.guardrails,
       flapGuard: config.flapGuard && {
         attemptBudget: config.flapGuard.attemptBudget,
         budgetWindow: config.flapGuard.budgetWindowHours === undefined ? undefined : Duration.minutes(Math.round(config.flapGuard.budgetWindowHours * 60)),
         circuitFailureThreshold: config.flapGuard.circuitFailureThreshold,
-        maxCooldown: config.flapGuard.maxCooldownMinutes === undefined ? undefined : Duration.minutes(config.flapGuard.maxCooldownMinutes),
+        maxCooldown: minutes(config.flapGuard.maxCooldownMinutes),
       },
       decision: config.decision && {
         modelId: config.decision.modelId,
@@ -89,5 +143,17 @@ export class SelfHealingStack extends Stack {
     new CfnOutput(this, 'StateTableName', { value: this.selfHealing.table.tableName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.selfHealing.topic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.selfHealing.deadLetterQueue.queueUrl });
+    if (this.selfHealing.logIntake !== undefined) {
+      new CfnOutput(this, 'LogIntakeDeadLetterQueueUrl', {
+        value: this.selfHealing.logIntake.deadLetterQueue.queue.queueUrl,
+        description: 'Log batches the log intake could not mine, with their payloads',
+      });
+    }
+    if (this.selfHealing.wafBlockExpiry !== undefined) {
+      new CfnOutput(this, 'WafBlockExpiryDeadLetterQueueUrl', {
+        value: this.selfHealing.wafBlockExpiry.deadLetterQueue.queueUrl,
+        description: 'WAF block expiries that failed: the address may still be blocked',
+      });
+    }
   }
 }

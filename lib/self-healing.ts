@@ -1,4 +1,5 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,15 +10,25 @@ import type { ActionName, Autonomy } from '../lambdas/shared/actions/catalog.js'
 import type { Mode, Scope } from '../lambdas/shared/scope.js';
 import { DEFAULT_RUNBOOK_DIRECTORY, runbooksJson } from './runbook-files.js';
 import { AlarmIntake } from './alarm-intake.js';
+import type { AnomalyAlarm } from './anomaly-alarm.js';
+import { AnomalyAlarms } from './anomaly-alarms.js';
 import { ApprovalGateway } from './approval-gateway.js';
-import { AUTO_SCALING_GROUP_DEFAULTS, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
+import { type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
+import { declaredClusters, declaredIpSets } from './declared-resources.js';
+import { LogIntake, type LogIntakeOptions, logIntakeProblems } from './log-intake.js';
+import type { EksDeploymentTarget } from './eks-deployment-target.js';
 import { type FlapGuardProps } from './flap-guard-props.js';
 import { NotificationTopic } from './notification-topic.js';
 import { RemediationFunction } from './remediation-function.js';
+import { REMEDIATION_TARGET_DEFAULTS, type RemediationTarget } from './remediation-target.js';
 import { RemediationWorkflow } from './remediation-workflow.js';
 import { DecisionSettingsSchema } from '../lambdas/decide/decision-settings.js';
 import { buildResourceScope, InvalidResourceScopeError } from './resource-scope.js';
 import { StateTable } from './state-table.js';
+import { WAF_BLOCK_LIMIT_DEFAULTS, type WafBlockLimits } from './waf-block-limits.js';
+import { WafBlockExpiry } from './waf-block-expiry.js';
+import type { WebAclTarget } from './web-acl-target.js';
+import { MAX_TOTAL_CAP } from '../lambdas/shared/waf/block-ledger.js';
 import { WORKFLOW_FUNCTIONS, type WorkflowFunctionId } from './workflow-functions.js';
 import { type DecisionConfig, WORKFLOW_STEPS, type WorkflowResources } from './workflow-steps.js';
 
@@ -27,9 +38,43 @@ import { type DecisionConfig, WORKFLOW_STEPS, type WorkflowResources } from './w
  */
 const MAX_RESOURCE_SCOPE_BYTES = 3_000;
 
+/**
+ * Most bytes `RESOURCE_SCOPE` and `WAF_SETTINGS` may take together in the WAF
+ * functions, leaving the rest of the 4 KB for the table name and the shared settings.
+ */
+const MAX_WAF_ENVIRONMENT_BYTES = 3_700;
+
 export interface SelfHealingProps {
-  /** The Auto Scaling groups self-healing may scale out, and the alarms that open incidents for them. */
-  readonly autoScalingGroups: readonly AutoScalingGroupTarget[];
+  /**
+   * The Auto Scaling groups self-healing may scale out, and the alarms that open incidents for them.
+   *
+   * @default - none (register at least one target of some kind)
+   */
+  readonly autoScalingGroups?: readonly AutoScalingGroupTarget[];
+
+  /**
+   * The EKS Deployments self-healing may roll back, restart or fix through a
+   * declared ConfigMap. Each namespace must be in `guardrails.allowedNamespaces`,
+   * and each namespace needs the RBAC in `lib/eks-rbac/` (see the README).
+   *
+   * @default - none
+   */
+  readonly eksDeployments?: readonly EksDeploymentTarget[];
+
+  /**
+   * The sites behind WAF web ACLs where self-healing may block an abusive
+   * address, for a limited time, in the ACL's IP set.
+   *
+   * @default - none
+   */
+  readonly webAcls?: readonly WebAclTarget[];
+
+  /**
+   * Caps on WAF blocks per IP set, across incidents.
+   *
+   * @default - 20 per hour, 500 in place at once
+   */
+  readonly wafBlockLimits?: WafBlockLimits;
 
   /**
    * `dry-run` decides and records every plan but never changes a resource;
@@ -100,6 +145,17 @@ export interface SelfHealingProps {
    * @default - no protected ranges beyond the non-public ones, and no Kubernetes namespace allowed
    */
   readonly guardrails?: GuardrailProps;
+
+  /**
+   * Log mining: a subscription filter on every log group the targets declare
+   * in `logGroupNames` delivers its events to the log intake function, whose
+   * detections (new error templates, error bursts, known error signatures,
+   * flooding clients) open incidents like alarms do. CloudWatch Logs allows
+   * two subscription filters per log group; this takes one.
+   *
+   * @default - on when any target declares `logGroupNames`, with the built-in signatures, every event, the default bus
+   */
+  readonly logIntake?: LogIntakeOptions;
 }
 
 /** A current Claude model on Bedrock, through the global cross-region inference profile. */
@@ -154,16 +210,26 @@ export interface GuardrailProps {
 }
 
 /**
- * Self-healing for Auto Scaling groups.
+ * Self-healing for Auto Scaling groups, EKS Deployments and sites behind WAF web ACLs.
  *
- * A registered alarm entering ALARM opens an incident; a Step Functions
- * workflow gathers context, decides, takes the group's lease, scales it out
- * within its limits, waits, verifies that the alarm cleared, and records the
- * outcome, or escalates to a human through the notification topic. In
- * `dry-run` mode (the default) it stops after recording the plan.
+ * A registered alarm entering ALARM (your own, or an anomaly-detection alarm
+ * the construct creates from a target's `anomalyAlarms`), or a detection the
+ * log intake makes in a declared log group, opens an incident; a Step Functions
+ * workflow gathers context, decides, takes the resource's lease, acts within
+ * its limits (scale out a group; block an address for a limited time; roll
+ * back, restart or fix a Deployment's ConfigMap), waits, verifies that the
+ * alarms cleared and no dependent alarm tripped, and records the outcome, or
+ * escalates to a human through the notification topic. In `dry-run` mode (the
+ * default) it stops after recording the plan.
+ *
+ * Every permission is scoped to the registered resources: SetDesiredCapacity
+ * to the groups, the WAF calls to the declared IP sets, the EKS calls to the
+ * declared clusters (plus namespaced RBAC you apply), the Scheduler calls to
+ * the construct's own schedule group.
  *
  * Props are checked at synth time: bad limits, an alarm registered for two
- * groups or names unknown at synth fail the synth with a list of every problem.
+ * resources, a namespace not allowlisted or names unknown at synth fail the
+ * synth with a list of every problem.
  */
 export class SelfHealing extends Construct {
   /** The scope every function enforces, as serialised into `RESOURCE_SCOPE`. */
@@ -182,18 +248,71 @@ export class SelfHealing extends Construct {
   readonly approvals: ApprovalGateway;
   /** The functions behind the workflow's Task states, by `WORKFLOW_FUNCTIONS` id. */
   readonly workflowFunctions: Readonly<Record<WorkflowFunctionId, RemediationFunction>>;
+  /**
+   * The expiry of WAF blocks: the schedule group, the scheduler role, the
+   * ExpireIpBlock function and its dead-letter queue and alarm.
+   * Only when `webAcls` registers at least one web ACL.
+   */
+  readonly wafBlockExpiry?: WafBlockExpiry;
+  /**
+   * The log intake: the function, its subscriptions, its dead-letter queue and
+   * alarms, and the rule that routes its detections to the incident intake.
+   * Only when it is enabled (by default, when a target declares log groups).
+   */
+  readonly logIntake?: LogIntake;
+  /** The anomaly-detection alarms the targets declare, each also in its target's `alarmNames`. */
+  readonly anomalyAlarms: readonly AnomalyAlarm[];
 
   constructor(scope: Construct, id: string, props: SelfHealingProps) {
     super(scope, id);
 
-    this.resourceScope = buildResourceScope({
-      mode: props.mode ?? 'dry-run',
-      autoScalingGroups: props.autoScalingGroups,
-      maxAttempts: props.maxAttempts ?? AUTO_SCALING_GROUP_DEFAULTS.maxAttempts,
-      autonomy: props.autonomy,
-      flapGuard: props.flapGuard,
-      guardrails: props.guardrails,
+    const stack = Stack.of(this);
+    const problems: string[] = [];
+    const wafLimits = validateWafBlockLimits(props.wafBlockLimits, problems);
+
+    // Each target with its anomaly alarms added to its own alarms: from here
+    // on they are registered alarms like any other.
+    const anomalies = new AnomalyAlarms(this, 'AnomalyAlarms');
+    const quoted = (name: string) => (Token.isUnresolved(name) ? '' : ` ("${name}")`);
+    const autoScalingGroups = (props.autoScalingGroups ?? []).map((target, index) =>
+      anomalies.register(`autoScalingGroups[${index}]${quoted(target.autoScalingGroupName)}`, target.autoScalingGroupName, target),
+    );
+    const eksDeployments = (props.eksDeployments ?? []).map((target, index) => {
+      const id = `${target.cluster}/${target.namespace}/${target.deployment}`;
+      return anomalies.register(`eksDeployments[${index}]${quoted(id)}`, id, target);
     });
+    const webAcls = (props.webAcls ?? []).map((target, index) =>
+      anomalies.register(`webAcls[${index}]${quoted(target.webAclName)}`, target.webAclName, target),
+    );
+    problems.push(...anomalies.problems);
+    this.anomalyAlarms = anomalies.alarms;
+
+    const declaredLogGroups = [...new Set([...autoScalingGroups, ...eksDeployments, ...webAcls].flatMap((target) => target.logGroupNames ?? []))];
+    const logIntakeEnabled = props.logIntake?.enabled ?? declaredLogGroups.length > 0;
+    if (logIntakeEnabled) {
+      problems.push(...logIntakeProblems(props.logIntake ?? {}));
+      if (declaredLogGroups.length === 0) problems.push('logIntake.enabled: no target declares logGroupNames, so there is nothing to subscribe to');
+    }
+    try {
+      this.resourceScope = buildResourceScope({
+        mode: props.mode ?? 'dry-run',
+        autoScalingGroups,
+        eksDeployments,
+        webAcls,
+        maxAttempts: props.maxAttempts ?? REMEDIATION_TARGET_DEFAULTS.maxAttempts,
+        autonomy: props.autonomy,
+        flapGuard: props.flapGuard,
+        guardrails: props.guardrails,
+        environment: {
+          ...(Token.isUnresolved(stack.region) ? {} : { region: stack.region }),
+          ...(Token.isUnresolved(stack.account) ? {} : { account: stack.account }),
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidResourceScopeError)) throw error;
+      throw new InvalidResourceScopeError([...error.problems, ...problems]);
+    }
+    if (problems.length > 0) throw new InvalidResourceScopeError(problems);
     const serialisedScope = JSON.stringify(this.resourceScope);
     const scopeBytes = Buffer.byteLength(serialisedScope, 'utf8');
     if (scopeBytes > MAX_RESOURCE_SCOPE_BYTES) {
@@ -206,15 +325,39 @@ export class SelfHealing extends Construct {
     this.table = new StateTable(this, 'StateTable');
     this.topic = props.notificationTopic ?? new NotificationTopic(this, 'Notifications').topic;
 
+    const targets: readonly RemediationTarget[] = [...autoScalingGroups, ...eksDeployments, ...webAcls];
+    const decision = validateDecision(props.decision);
+
+    if (webAcls.length > 0) {
+      this.wafBlockExpiry = new WafBlockExpiry(this, 'WafBlockExpiry', {
+        ipSets: declaredIpSets(webAcls),
+        limits: wafLimits,
+        table: this.table,
+        resourceScope: serialisedScope,
+        alarmTopic: this.topic,
+        logRetention: props.logRetention,
+      });
+      const wafBytes = estimatedBytes(JSON.stringify(this.wafBlockExpiry.settings));
+      if (scopeBytes + wafBytes > MAX_WAF_ENVIRONMENT_BYTES) {
+        throw new Error(
+          `The self-healing scope (${scopeBytes} bytes) and the WAF settings (about ${wafBytes} bytes) take more than the ` +
+            `${MAX_WAF_ENVIRONMENT_BYTES} bytes that fit in the WAF functions' environment (4 KB for all variables); ` +
+            'register fewer targets, alarms or IP sets per SelfHealing.',
+        );
+      }
+    }
+
     const resources: WorkflowResources = {
       table: this.table,
       topic: this.topic,
       resourceScope: serialisedScope,
-      alarmArns: props.autoScalingGroups.flatMap((group) => group.alarms.map((alarm) => alarm.alarmArn)),
-      autoScalingGroupNames: props.autoScalingGroups.map((group) => group.autoScalingGroupName),
+      alarmArns: uniqueArns(targets.flatMap((target) => [...target.alarms, ...(target.dependentAlarms ?? [])])),
+      autoScalingGroupNames: autoScalingGroups.map((group) => group.autoScalingGroupName),
       logGroupNames: [...new Set(this.resourceScope.resources.flatMap((resource) => resource.logGroupNames))],
+      eksClusters: declaredClusters(eksDeployments),
+      ...(this.wafBlockExpiry === undefined ? {} : { waf: this.wafBlockExpiry }),
       runbooksJson: runbooksJson(props.runbookDirectory ?? DEFAULT_RUNBOOK_DIRECTORY),
-      decision: validateDecision(props.decision),
+      decision,
     };
     this.workflowFunctions = Object.fromEntries(
       WORKFLOW_FUNCTIONS.map(({ id: functionId, directory }) => {
@@ -254,7 +397,8 @@ export class SelfHealing extends Construct {
     this.approvals.configureRequestApproval(this.workflowFunctions.RequestApproval);
 
     const intake = new AlarmIntake(this, 'Intake', {
-      alarms: props.autoScalingGroups.flatMap((group) => group.alarms),
+      // Only the alarms that open incidents; dependent alarms are read by verification alone.
+      alarms: targets.flatMap((target) => target.alarms),
       table: this.table,
       stateMachine: this.stateMachine,
       resourceScope: serialisedScope,
@@ -263,7 +407,45 @@ export class SelfHealing extends Construct {
     });
     this.intakeFunction = intake.function;
     this.deadLetterQueue = intake.deadLetterQueue;
+
+    if (logIntakeEnabled) {
+      const { enabled: _enabled, ...options } = props.logIntake ?? {};
+      this.logIntake = new LogIntake(this, 'LogIntake', {
+        ...options,
+        // The same log groups the scope routes detections by.
+        logGroupNames: resources.logGroupNames,
+        table: this.table,
+        incidentIntake: intake,
+        alarmTopic: this.topic,
+        logRetention: props.logRetention,
+      });
+    }
   }
+}
+
+/** Alarm ARNs, each once (an alarm may be one target's own and another's dependent). */
+function uniqueArns(alarms: readonly cloudwatch.IAlarm[]): string[] {
+  return [...new Set(alarms.map((alarm) => alarm.alarmArn))];
+}
+
+/** Bytes a string will take once deployed, counting each unresolved token as a 100-byte value (an ARN, a name). */
+function estimatedBytes(text: string): number {
+  return Buffer.byteLength(text.replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(100)), 'utf8');
+}
+
+/** The WAF block caps with their defaults; problems are added for caps the block ledger cannot honour. */
+function validateWafBlockLimits(props: WafBlockLimits | undefined, problems: string[]): { maxPerHour: number; maxTotal: number } {
+  const limits = {
+    maxPerHour: props?.maxPerHour ?? WAF_BLOCK_LIMIT_DEFAULTS.maxPerHour,
+    maxTotal: props?.maxTotal ?? WAF_BLOCK_LIMIT_DEFAULTS.maxTotal,
+  };
+  if (!Number.isInteger(limits.maxPerHour) || limits.maxPerHour < 1) {
+    problems.push(`wafBlockLimits.maxPerHour: must be a whole number of at least 1, got ${limits.maxPerHour}`);
+  }
+  if (!Number.isInteger(limits.maxTotal) || limits.maxTotal < 1 || limits.maxTotal > MAX_TOTAL_CAP) {
+    problems.push(`wafBlockLimits.maxTotal: must be a whole number from 1 to ${MAX_TOTAL_CAP}, got ${limits.maxTotal}`);
+  }
+  return limits;
 }
 
 /**

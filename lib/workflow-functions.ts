@@ -27,6 +27,8 @@ export const WORKFLOW_FUNCTIONS = [
   { id: 'RequestApproval', directory: 'request-approval', substitutionKey: 'RequestApprovalFunctionArn' },
   { id: 'AcquireLease', directory: 'acquire-lease', substitutionKey: 'AcquireLeaseFunctionArn' },
   { id: 'ScaleOutAsg', directory: 'scale-out-asg', substitutionKey: 'ScaleOutAsgFunctionArn' },
+  { id: 'BlockIpInWaf', directory: 'block-ip-in-waf', substitutionKey: 'BlockIpInWafFunctionArn' },
+  { id: 'ActOnEks', directory: 'act-on-eks', substitutionKey: 'ActOnEksFunctionArn' },
   { id: 'VerifyRecovery', directory: 'verify-recovery', substitutionKey: 'VerifyRecoveryFunctionArn' },
   { id: 'RecordAttemptResult', directory: 'record-attempt-result', substitutionKey: 'RecordAttemptResultFunctionArn' },
   { id: 'RecordOutcome', directory: 'record-outcome', substitutionKey: 'RecordOutcomeFunctionArn' },

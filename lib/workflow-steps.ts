@@ -2,8 +2,11 @@ import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type { DeclaredClusterRef } from './declared-resources.js';
+import { EKS_READER_GROUP, EKS_REMEDIATOR_GROUP, grantEksClusterAccess } from './eks-access.js';
 import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-grants.js';
 import type { RemediationFunction } from './remediation-function.js';
+import { BLOCK_SCHEDULE_ACTIONS, type WafBlockExpiry } from './waf-block-expiry.js';
 import type { WorkflowFunctionId } from './workflow-functions.js';
 
 /** What the workflow's functions may read, write or act on. */
@@ -12,12 +15,20 @@ export interface WorkflowResources {
   readonly topic: sns.ITopic;
   /** `JSON.stringify` of the validated `Scope`, handed over as `RESOURCE_SCOPE`. */
   readonly resourceScope: string;
-  /** ARNs of every registered alarm. */
+  /** ARNs of every registered alarm, of every kind of target, and of their dependent alarms. */
   readonly alarmArns: readonly string[];
   /** Names of every registered Auto Scaling group. */
   readonly autoScalingGroupNames: readonly string[];
-  /** Log groups read into incident contexts, across all groups. */
+  /** Log groups read into incident contexts, across all targets. */
   readonly logGroupNames: readonly string[];
+  /** The clusters of the registered EKS Deployments. */
+  readonly eksClusters: readonly DeclaredClusterRef[];
+  /**
+   * The WAF block machinery (IP sets, expiry schedules, `WAF_SETTINGS`).
+   *
+   * @default - none: no web ACL is registered, and BlockIpInWaf gets no WAF permission
+   */
+  readonly waf?: WafBlockExpiry;
   /** The validated runbooks, as the JSON the Decide function embeds. */
   readonly runbooksJson: string;
   /** How the Decide function decides. */
@@ -57,10 +68,12 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
   BuildContext: {
     description: "Gathers an incident's context: the group's live state, the alarm, recent incidents, the limits",
     timeout: Duration.seconds(50),
-    configure(fn, { table, resourceScope, alarmArns, logGroupNames }) {
+    configure(fn, { table, resourceScope, alarmArns, logGroupNames, eksClusters }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
       table.grant(fn, 'dynamodb:Query');
+      // Reads the incident's Deployment, ReplicaSets, pods and declared ConfigMaps (read-only RBAC).
+      grantEksClusterAccess(fn, eksClusters, EKS_READER_GROUP);
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], resources: [...alarmArns] }),
       );
@@ -138,6 +151,8 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
       table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
+      // No registered group: nothing may be scaled (the guard refuses any plan before a call).
+      if (autoScalingGroupNames.length === 0) return;
       const groups = autoScalingGroupNames.map(autoScalingGroupArn);
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -160,12 +175,43 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
       );
     },
   },
+  BlockIpInWaf: {
+    description: 'Blocks one flooding address in the site\'s WAF IP set, with its expiry scheduled first; undoes it when verification fails',
+    timeout: Duration.seconds(50),
+    configure(fn, { table, resourceScope, waf }) {
+      fn.addEnvironment('TABLE_NAME', table.tableName);
+      fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
+      // Idempotency, the attempt record and the safety ledger, and the block ledger (conditional writes, no query).
+      table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
+      // Without a registered web ACL the function has no WAF_SETTINGS and fails
+      // at start-up: a plan that reaches it escalates without touching anything.
+      if (waf === undefined) return;
+      fn.addEnvironment('WAF_SETTINGS', waf.settingsJson);
+      waf.grantIpSetEdits(fn);
+      waf.grantSchedules(fn, BLOCK_SCHEDULE_ACTIONS);
+      waf.grantPassSchedulerRole(fn);
+    },
+  },
+  ActOnEks: {
+    description: 'Rolls back, restarts or patches the ConfigMap of an EKS Deployment in an allowlisted namespace; undoes it when verification fails',
+    timeout: Duration.seconds(50),
+    configure(fn, { table, resourceScope, eksClusters }) {
+      fn.addEnvironment('TABLE_NAME', table.tableName);
+      fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
+      // Idempotency, the attempt record and the safety ledger.
+      table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
+      // DescribeCluster on exactly the declared clusters, and an access entry
+      // per cluster into the Kubernetes group whose namespaced RBAC is in lib/eks-rbac/.
+      grantEksClusterAccess(fn, eksClusters, EKS_REMEDIATOR_GROUP);
+    },
+  },
   VerifyRecovery: {
-    description: 'Checks that the alarm cleared and the group holds the capacity it was given',
+    description: "Checks that the incident's alarms cleared and no dependent alarm tripped after the action (and, for a group, its capacity)",
     timeout: Duration.seconds(25),
-    configure(fn, { alarmArns }) {
+    configure(fn, { alarmArns, resourceScope }) {
+      fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
       fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [...alarmArns] }),
+        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], resources: [...alarmArns] }),
       );
       fn.addUnscopedPermissions(
         'DescribeAutoScaling',

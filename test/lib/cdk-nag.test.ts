@@ -4,7 +4,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SelfHealingConfig } from '../../lib/self-healing-config.js';
 import {
   acknowledgementsIn,
+  EKS_AND_WAF_CONFIG,
   FOUNDATION_MODEL_CONFIG,
+  OBSERVE_CONFIG,
   RUNBOOKS_ONLY_CONFIG,
   synthesizeTestStack,
   TEST_CONFIG,
@@ -19,14 +21,18 @@ function describeViolations(violations: PolicyViolation[]): string {
 
 /**
  * Acknowledgements depend on the config (the Bedrock region wildcard only for an
- * inference profile, log-group ARNs only when groups declare log groups), so the
- * checks run for each shape: every feature on, the model and log reads off, and
- * an in-region foundation model.
+ * inference profile, log-group ARNs only when groups declare log groups, the
+ * schedule-group wildcard only with a web ACL), so the checks run for each shape:
+ * every group feature on, the model and log reads off, an in-region foundation
+ * model, the EKS and WAF targets, and the observe side (anomaly alarms, the log
+ * intake with its options; TEST_CONFIG and EKS_AND_WAF_CONFIG have the log intake on defaults).
  */
 describe.each<[string, SelfHealingConfig]>([
   ['TEST_CONFIG (inference profile, log groups, autonomy, guardrails)', TEST_CONFIG],
   ['RUNBOOKS_ONLY_CONFIG (model off, no log groups)', RUNBOOKS_ONLY_CONFIG],
   ['FOUNDATION_MODEL_CONFIG (in-region foundation model)', FOUNDATION_MODEL_CONFIG],
+  ['EKS_AND_WAF_CONFIG (one EKS Deployment, one web ACL, no group)', EKS_AND_WAF_CONFIG],
+  ['OBSERVE_CONFIG (anomaly alarm, log intake with every option)', OBSERVE_CONFIG],
 ])('cdk-nag with %s', (_name, config) => {
   let synthesized: SynthesizedStack;
 
@@ -81,6 +87,23 @@ describe.each<[string, SelfHealingConfig]>([
       ({ id, path }) => !findings.some((finding) => finding.ruleName === id && (finding.path === path || finding.path.startsWith(`${path}/`))),
     );
     expect(stale).toEqual([]);
+  });
+
+  it('acknowledges the schedule-group wildcard exactly when a web ACL is registered, on the two WAF functions only', () => {
+    const scheduler = acknowledgementsIn(synthesized.app).filter(({ id }) => id.includes(':scheduler:'));
+    const expiry = synthesized.stack.selfHealing.wafBlockExpiry;
+    if (config.webAcls === undefined || config.webAcls.length === 0) {
+      expect(expiry).toBeUndefined();
+      expect(scheduler).toEqual([]);
+      return;
+    }
+    const id = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${expiry!.scheduleGroupName}/*]`;
+    expect(scheduler.map((ack) => [ack.id, ack.path]).sort()).toEqual(
+      [
+        [id, synthesized.stack.selfHealing.workflowFunctions.BlockIpInWaf.role.node.findChild('DefaultPolicy').node.path],
+        [id, expiry!.function.role.node.findChild('DefaultPolicy').node.path],
+      ].sort(),
+    );
   });
 
   it('acknowledges the Bedrock region wildcard exactly when the model is an inference profile', () => {

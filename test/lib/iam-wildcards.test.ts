@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgementsIn, synthesizeTestStack, type SynthesizedStack } from './test-app.js';
+import type { SelfHealingConfig } from '../../lib/self-healing-config.js';
+import { acknowledgementsIn, EKS_AND_WAF_CONFIG, OBSERVE_CONFIG, synthesizeTestStack, TEST_CONFIG, type SynthesizedStack } from './test-app.js';
 
 /**
  * Least privilege, checked on the synthesized template: no action that
@@ -33,10 +34,18 @@ function render(value: unknown): string {
   return JSON.stringify(value);
 }
 
-describe('IAM wildcards', () => {
+/** Per config: a mutating action the check must find on a wildcard resource, so it is not vacuous. */
+describe.each<[string, SelfHealingConfig, string]>([
+  // SetDesiredCapacity is pinned by group name, but the group id in its ARN is AWS-generated.
+  ['TEST_CONFIG', TEST_CONFIG, 'autoscaling:SetDesiredCapacity'],
+  // Expiry schedules are named per block at run time, inside the stack's own schedule group.
+  ['EKS_AND_WAF_CONFIG', EKS_AND_WAF_CONFIG, 'scheduler:CreateSchedule'],
+  // The log intake adds events:PutEvents (on the bus ARN) and table writes; neither may be on a wildcard.
+  ['OBSERVE_CONFIG', OBSERVE_CONFIG, 'autoscaling:SetDesiredCapacity'],
+])('IAM wildcards with %s', (_name, config, policedAction) => {
   let synthesized: SynthesizedStack;
   beforeAll(() => {
-    synthesized = synthesizeTestStack();
+    synthesized = synthesizeTestStack(config);
   });
 
   function wildcardGrants() {
@@ -72,7 +81,11 @@ describe('IAM wildcards', () => {
 
   it('finds the wildcard grants it is meant to police, so the check above is not vacuous', () => {
     const grants = wildcardGrants();
-    // SetDesiredCapacity is pinned by group name, but the group id in its ARN is AWS-generated.
-    expect(grants.some((grant) => grant.action === 'autoscaling:SetDesiredCapacity')).toBe(true);
+    expect(grants.some((grant) => grant.action === policedAction)).toBe(true);
+  });
+
+  it('grants the mutating WAF, PassRole, invoke, send, put-events and table-write actions on named resources only', () => {
+    const scoped = /^(wafv2:|eks:|iam:PassRole$|lambda:InvokeFunction$|sqs:SendMessage$|events:PutEvents$|dynamodb:(PutItem|UpdateItem|DeleteItem)$)/;
+    expect(wildcardGrants().filter(({ action }) => scoped.test(action))).toEqual([]);
   });
 });

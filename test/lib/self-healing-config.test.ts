@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidSelfHealingConfigError, parseSelfHealingConfig } from '../../lib/self-healing-config.js';
 import { SelfHealingStack } from '../../lib/self-healing-stack.js';
-import { testApp } from './test-app.js';
+import { EKS_AND_WAF_CONFIG, SITE_IP_SET, testApp } from './test-app.js';
 
 const valid = {
   mode: 'dry-run',
@@ -53,7 +53,7 @@ describe('parseSelfHealingConfig', () => {
     };
     const parsed = parseSelfHealingConfig(full);
     expect(parsed.decision).toEqual({ modelId: null, minConfidence: 0.7, timeoutSeconds: 30 });
-    expect(parsed.autoScalingGroups[0]!.relatedMetrics).toEqual([
+    expect(parsed.autoScalingGroups![0]!.relatedMetrics).toEqual([
       { namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: {}, stat: 'Average' },
     ]);
   });
@@ -81,5 +81,37 @@ describe('parseSelfHealingConfig', () => {
       maxCooldownSeconds: 2_700,
     });
     expect(() => parseSelfHealingConfig({ ...valid, flapGuard: { budget: 3 } })).toThrow(/flapGuard/);
+  });
+
+  it('accepts EKS Deployments and web ACLs without any group, and needs at least one target of some kind', () => {
+    expect(parseSelfHealingConfig(EKS_AND_WAF_CONFIG)).toEqual(EKS_AND_WAF_CONFIG);
+    expect(() => parseSelfHealingConfig({ mode: 'dry-run' })).toThrow(/register at least one target: autoScalingGroups, eksDeployments or webAcls/);
+    expect(() => parseSelfHealingConfig({ mode: 'dry-run', autoScalingGroups: [], eksDeployments: [], webAcls: [] })).toThrow(/register at least one target/);
+  });
+
+  it('rejects misspelt or out-of-range EKS and WAF fields', () => {
+    const [eks] = EKS_AND_WAF_CONFIG.eksDeployments!;
+    const [waf] = EKS_AND_WAF_CONFIG.webAcls!;
+    expect(() => parseSelfHealingConfig({ ...EKS_AND_WAF_CONFIG, eksDeployments: [{ ...eks, deploymnt: 'x' }] })).toThrow(/deploymnt/);
+    expect(() => parseSelfHealingConfig({ ...EKS_AND_WAF_CONFIG, webAcls: [{ ...waf, scope: 'GLOBAL' }] })).toThrow(/webAcls\.0\.scope|webAcls\[0\]\.scope/);
+    expect(() => parseSelfHealingConfig({ ...EKS_AND_WAF_CONFIG, webAcls: [{ ...waf, ipSet: { ...SITE_IP_SET, ipSetId: 'x' } }] })).toThrow(/ipSetId/);
+    expect(() => parseSelfHealingConfig({ ...EKS_AND_WAF_CONFIG, webAcls: [{ ...waf, blockMinutes: 2 }] })).toThrow(/blockMinutes/);
+    expect(() => parseSelfHealingConfig({ ...EKS_AND_WAF_CONFIG, wafBlockLimits: { maxTotal: 2_001 } })).toThrow(/wafBlockLimits\.maxTotal|maxTotal/);
+  });
+
+  it('builds the EKS and WAF targets of the config, with alarms imported by name in the stack’s account and region', () => {
+    const stack = new SelfHealingStack(testApp(), 'Targets', { config: EKS_AND_WAF_CONFIG, env: { account: '123456789012', region: 'eu-west-1' } });
+    expect(stack.selfHealing.resourceScope.resources.map((resource) => [resource.kind, resource.alarmNames, resource.dependentAlarmNames])).toEqual([
+      ['eks-deployment', ['checkout-5xx-high'], ['payments-db-connections-high']],
+      ['waf-web-acl', ['site-request-flood'], ['checkout-5xx-high']],
+    ]);
+    expect(stack.selfHealing.wafBlockExpiry).toBeDefined();
+  });
+
+  it('fails the synth when a config namespace is not allowlisted', () => {
+    const config = parseSelfHealingConfig({ ...EKS_AND_WAF_CONFIG, guardrails: { allowedNamespaces: ['web'] } });
+    expect(() => new SelfHealingStack(testApp(), 'Namespace', { config, env: { account: '123456789012', region: 'eu-west-1' } })).toThrow(
+      /eksDeployments\[0\] \("prod\/payments\/checkout"\)\.namespace: "payments" is not in guardrails\.allowedNamespaces/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ResourceScopeSchema } from '../../lambdas/shared/scope.js';
+import { AutoScalingGroupScopeSchema } from '../../lambdas/shared/scope.js';
 import { REMEDIATE_INCIDENT_ASL } from '../../lib/workflow-functions.js';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration, Lazy, Stack } from 'aws-cdk-lib';
@@ -80,12 +80,15 @@ describe('SelfHealing props', () => {
           ],
         }),
     );
-    expect(error.message).toMatch(/alarm "shared-cpu-high" is registered for both "web" and "api"/);
+    expect(error.message).toMatch(/alarm "shared-cpu-high" is registered for both "autoscaling-group\/web" and "autoscaling-group\/api"/);
   });
 
-  it('rejects no groups, a group registered twice, and names unknown at synth time', () => {
+  it('rejects no target at all, a group registered twice, and names unknown at synth time', () => {
     expect(errorOf(() => new SelfHealing(testStack(), 'SelfHealing', { autoScalingGroups: [] })).problems).toEqual([
-      'autoScalingGroups: register at least one Auto Scaling group',
+      'register at least one target: autoScalingGroups, eksDeployments or webAcls',
+    ]);
+    expect(errorOf(() => new SelfHealing(testStack(), 'SelfHealing', {})).problems).toEqual([
+      'register at least one target: autoScalingGroups, eksDeployments or webAcls',
     ]);
     const stack = testStack();
     const alarm = cloudwatch.Alarm.fromAlarmName(stack, 'Alarm', 'web-cpu-high');
@@ -128,6 +131,7 @@ describe('SelfHealing props', () => {
           kind: 'autoscaling-group',
           name: 'web',
           alarmNames: ['web-cpu-high'],
+          dependentAlarmNames: [],
           maxStep: 2,
           maxAttempts: 3,
           leaseSeconds: 1_800,
@@ -233,7 +237,7 @@ describe('autonomy and guardrails', () => {
   it('keeps the longest approval wait well inside the state machine execution timeout', () => {
     // A wait longer than what is left of the execution would end it as TimedOut: no escalation.
     const asl = JSON.parse(readFileSync(REMEDIATE_INCIDENT_ASL, 'utf8')) as { TimeoutSeconds: number };
-    const longest = ResourceScopeSchema.shape.approvalTimeoutSeconds.unwrap().maxValue!;
+    const longest = AutoScalingGroupScopeSchema.shape.approvalTimeoutSeconds.unwrap().maxValue!;
     expect(asl.TimeoutSeconds - longest).toBeGreaterThanOrEqual(12 * 3_600);
   });
 });
@@ -336,7 +340,9 @@ describe('runbooks', () => {
 
   it('embeds the validated runbooks of the folder through esbuild define, not the environment', () => {
     const expected = loadRunbookDirectory();
-    expect(expected.map((runbook) => runbook.id).sort()).toEqual(['asg-cpu-high-scale-out', 'cpu-low-escalate']);
+    // One runbook per shipped file (the set grows as actions are added), the first ones among them.
+    expect(expected).toHaveLength(readdirSync(DEFAULT_RUNBOOK_DIRECTORY).filter((file) => /\.ya?ml$/.test(file)).length);
+    expect(expected.map((runbook) => runbook.id)).toEqual(expect.arrayContaining(['asg-cpu-high-scale-out', 'cpu-low-escalate']));
     expect(runbooksJson()).toBe(JSON.stringify(expected));
 
     const define = WORKFLOW_STEPS.Decide.define!({ runbooksJson: runbooksJson() } as WorkflowResources);

@@ -183,9 +183,22 @@ describe('state table', () => {
   });
 });
 
+/** The EventBridge rule whose pattern matches events of `source`; there is exactly one. */
+function ruleFor(source: string, from: SynthesizedStack = synthesized): Resource {
+  const rules = Object.values(resourcesOfType('AWS::Events::Rule', from)).filter((rule) => rule.Properties.EventPattern.source?.includes(source));
+  expect(rules).toHaveLength(1);
+  return rules[0]!;
+}
+
 describe('alarm intake', () => {
+  it('has one rule for alarms and, with log groups declared, one for log detections', () => {
+    expect(Object.keys(resourcesOfType('AWS::Events::Rule'))).toHaveLength(2);
+    ruleFor('aws.cloudwatch');
+    ruleFor('self-healing.logs');
+  });
+
   it('matches ALARM state changes of exactly the registered alarms', () => {
-    const rule = onlyResourceOfType('AWS::Events::Rule');
+    const rule = ruleFor('aws.cloudwatch');
     const alarmArn = (name: string) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`;
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.cloudwatch'],
@@ -196,7 +209,7 @@ describe('alarm intake', () => {
   });
 
   it('invokes the intake function with retries and a dead-letter queue', () => {
-    const rule = onlyResourceOfType('AWS::Events::Rule');
+    const rule = ruleFor('aws.cloudwatch');
     const queueArn = resolve(synthesized.stack.selfHealing.deadLetterQueue.queueArn);
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({
@@ -246,21 +259,24 @@ describe('notifications', () => {
 describe('functions', () => {
   it('all run Node.js 24 on arm64 with tracing, explicit memory and their own log group', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
-    // The workflow's functions, the intake function and the approval callback; nothing else.
+    // The workflow's functions, the intake function, the approval callback and (log groups are declared) the log intake; nothing else.
     const { selfHealing } = synthesized.stack;
+    const logIntakeId = logicalIdOf(selfHealing.logIntake!.function);
     const expectedIds = [
       ...WORKFLOW_FUNCTIONS.map(({ id }) => logicalIdOf(selfHealing.workflowFunctions[id])),
       logicalIdOf(selfHealing.intakeFunction as never),
       logicalIdOf(selfHealing.approvals.callbackFunction),
+      logIntakeId,
     ];
-    expect(expectedIds).toHaveLength(12);
+    expect(expectedIds).toHaveLength(15);
     expect(Object.keys(functions).sort()).toEqual(expectedIds.sort());
-    for (const fn of Object.values(functions)) {
+    for (const [logicalId, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        MemorySize: 256,
+        // The log intake decompresses batches of up to 10 MiB and runs every line through the signatures.
+        MemorySize: logicalId === logIntakeId ? 512 : 256,
         Handler: 'index.handler',
         LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.anything() },
       });
@@ -323,7 +339,10 @@ describe('functions', () => {
       RequestApproval: ['TABLE_NAME', 'TOPIC_ARN', 'APPROVAL_KEY_ID', 'APPROVAL_URL'],
       AcquireLease: ['TABLE_NAME'],
       ScaleOutAsg: ['TABLE_NAME', 'RESOURCE_SCOPE'],
-      VerifyRecovery: [],
+      // No web ACL registered: no WAF_SETTINGS (see waf-and-eks.test.ts for a stack with one).
+      BlockIpInWaf: ['TABLE_NAME', 'RESOURCE_SCOPE'],
+      ActOnEks: ['TABLE_NAME', 'RESOURCE_SCOPE'],
+      VerifyRecovery: ['RESOURCE_SCOPE'],
       RecordAttemptResult: ['TABLE_NAME'],
       RecordOutcome: ['TABLE_NAME'],
       EscalateIncident: ['TABLE_NAME', 'TOPIC_ARN'],
@@ -358,11 +377,18 @@ describe('RESOURCE_SCOPE', () => {
     const scopes = Object.values(resourcesOfType('AWS::Lambda::Function'))
       .map((fn) => fn.Properties.Environment.Variables.RESOURCE_SCOPE)
       .filter((value): value is string => value !== undefined);
-    // Intake, BuildContext, CheckPolicy and ScaleOutAsg: the functions that call parseScope.
-    expect(scopes).toHaveLength(4);
+    // Intake, BuildContext, CheckPolicy, ScaleOutAsg, BlockIpInWaf, ActOnEks and VerifyRecovery: the functions that call parseScope.
+    expect(scopes).toHaveLength(7);
     expect(new Set(scopes).size).toBe(1);
     const { workflowFunctions } = synthesized.stack.selfHealing;
-    for (const fn of [workflowFunctions.BuildContext, workflowFunctions.CheckPolicy, workflowFunctions.ScaleOutAsg]) {
+    for (const fn of [
+      workflowFunctions.BuildContext,
+      workflowFunctions.CheckPolicy,
+      workflowFunctions.ScaleOutAsg,
+      workflowFunctions.BlockIpInWaf,
+      workflowFunctions.ActOnEks,
+      workflowFunctions.VerifyRecovery,
+    ]) {
       expect(variablesOf(fn).RESOURCE_SCOPE).toBe(scopes[0]);
     }
 
@@ -373,6 +399,7 @@ describe('RESOURCE_SCOPE', () => {
           kind: 'autoscaling-group',
           name: 'web',
           alarmNames: ['web-cpu-high', 'web-latency-high'],
+          dependentAlarmNames: [],
           maxStep: 3,
           maxCapacity: 12,
           maxAttempts: 4,
@@ -392,6 +419,7 @@ describe('RESOURCE_SCOPE', () => {
           kind: 'autoscaling-group',
           name: 'api',
           alarmNames: ['api-cpu-high'],
+          dependentAlarmNames: [],
           maxStep: 2,
           maxAttempts: 3,
           leaseSeconds: 30 * 60,
@@ -462,7 +490,7 @@ describe('least privilege', () => {
     const functions = synthesized.stack.selfHealing.workflowFunctions;
     const tableActionsOf = (fn: { role: Construct }) =>
       new Set(statementsOfRole(fn).flatMap((statement) => actionsOf(statement)).filter((action) => action.startsWith('dynamodb:')));
-    for (const id of ['AcquireLease', 'ScaleOutAsg', 'RecordAttemptResult', 'RecordOutcome', 'EscalateIncident'] as const) {
+    for (const id of ['AcquireLease', 'ScaleOutAsg', 'BlockIpInWaf', 'ActOnEks', 'RecordAttemptResult', 'RecordOutcome', 'EscalateIncident'] as const) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
         expect(tableActionsOf(functions[id]), `${id} ${action}`).toContain(action);
       }
@@ -483,7 +511,8 @@ describe('least privilege', () => {
         .filter((statement) => actionsOf(statement).some((a) => a.startsWith('cloudwatch:Describe')))
         .map((statement) => actionsOf(statement).sort());
     expect(alarmReadsOf(BuildContext)).toEqual([['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms']]);
-    expect(alarmReadsOf(VerifyRecovery)).toEqual([['cloudwatch:DescribeAlarms']]);
+    // Verification reads each alarm's history since the action, to see a flap it would otherwise miss.
+    expect(alarmReadsOf(VerifyRecovery)).toEqual([['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms']]);
   });
 
   it('scopes FilterLogEvents to the declared log groups, in the BuildContext role only', () => {

@@ -76,6 +76,95 @@ export const FOUNDATION_MODEL_CONFIG: SelfHealingConfig = {
   decision: { modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' },
 };
 
+/** The IP set of `EKS_AND_WAF_CONFIG`'s web ACL. */
+export const SITE_IP_SET = {
+  name: 'site-blocklist',
+  id: 'a1b2c3d4-5678-90ab-cdef-000000000001',
+  arn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/site-blocklist/a1b2c3d4-5678-90ab-cdef-000000000001',
+} as const;
+
+/**
+ * No Auto Scaling group: one EKS Deployment (`prod/payments/checkout`, with a
+ * declared ConfigMap and a dependent alarm) and one REGIONAL web ACL (`site`,
+ * its WAF log group, a 30-minute block), with a block cap and the namespace
+ * allowlisted. What the new actions need, through the config path `cdk synth` takes.
+ */
+export const EKS_AND_WAF_CONFIG: SelfHealingConfig = {
+  mode: 'auto',
+  eksDeployments: [
+    {
+      cluster: 'prod',
+      namespace: 'payments',
+      deployment: 'checkout',
+      alarmNames: ['checkout-5xx-high'],
+      dependentAlarmNames: ['payments-db-connections-high'],
+      logGroupNames: ['/aws/containerinsights/prod/application'],
+      configMapDefaults: { 'checkout-config': { POOL_SIZE: '20' } },
+    },
+  ],
+  webAcls: [
+    {
+      webAclName: 'site',
+      scope: 'REGIONAL',
+      ipSet: { ...SITE_IP_SET },
+      alarmNames: ['site-request-flood'],
+      dependentAlarmNames: ['checkout-5xx-high'],
+      logGroupNames: ['aws-waf-logs-site'],
+      blockMinutes: 30,
+    },
+  ],
+  wafBlockLimits: { maxPerHour: 10 },
+  guardrails: { protectedCidrs: ['203.0.113.0/24'], allowedNamespaces: ['payments'] },
+};
+
+/** A user signature of `OBSERVE_CONFIG`, as the config writes it. */
+export const DECLINE_STORM_SIGNATURE = {
+  id: 'payment-declined-storm',
+  title: 'The payment provider declines every card',
+  pattern: String.raw`\bprovider (?<provider>\w+) declined\b`,
+  flags: 'i',
+  severity: 'high',
+} as const;
+
+/**
+ * Observe: one group (`web`) whose incidents come from an alarm, an
+ * anomaly-detection alarm on its p99 latency (both sides of a 3-σ band, 1-minute
+ * periods) and the log intake on its log group, with every log-intake option set.
+ */
+export const OBSERVE_CONFIG: SelfHealingConfig = {
+  mode: 'dry-run',
+  autoScalingGroups: [
+    {
+      autoScalingGroupName: 'web',
+      alarmNames: ['web-cpu-high'],
+      logGroupNames: ['/ecs/web'],
+      anomalyAlarms: [
+        {
+          metric: {
+            namespace: 'AWS/ApplicationELB',
+            metricName: 'TargetResponseTime',
+            dimensions: { LoadBalancer: 'app/web/0123456789abcdef' },
+            stat: 'p99',
+            periodSeconds: 60,
+          },
+          direction: 'both',
+          bandWidth: 3,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+        },
+      ],
+    },
+  ],
+  logIntake: {
+    filterPattern: '?ERROR ?Exception ?declined',
+    signatures: [{ ...DECLINE_STORM_SIGNATURE }],
+    floodThresholdPerMinute: 600,
+    burstMinCount: 30,
+    burstStdDevs: 5,
+    reservedConcurrentExecutions: 5,
+  },
+};
+
 export interface SynthesizedStack {
   readonly app: App;
   readonly stack: SelfHealingStack;
