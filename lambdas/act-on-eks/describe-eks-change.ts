@@ -37,16 +37,17 @@ export function describeApplied(action: ActionName, before: object, applied: obj
 }
 
 /** One sentence on what an EKS undo did. */
-export function describeUndo(action: ActionName, details: Json): { undone: boolean; summary: string } {
+export function describeUndo(action: ActionName, details: Json): { undone: boolean; inPlace: boolean; summary: string } {
   const inner = action === 'patchEksConfigMap' ? (details.configMap as Json) : details;
   const undone = inner.undone === true;
-  if (!undone) return { undone, summary: str(inner.reason ?? 'nothing to undo') };
+  // The executors either restore the before-state, find it restored already, or throw: after a return our change is gone.
+  if (!undone) return { undone, inPlace: false, summary: str(inner.reason ?? 'nothing to undo') };
   switch (action) {
     case 'rollbackEksDeployment':
-      return { undone, summary: `rolled forward to the revision live before the rollback (${images(inner.images)})` };
+      return { undone, inPlace: false, summary: `rolled forward to the revision live before the rollback (${images(inner.images)})` };
     case 'patchEksConfigMap':
-      return { undone, summary: `restored key ${str(inner.key)} (${str(inner.restored)})${details.restart === undefined ? '' : ' and restarted the Deployment'}` };
+      return { undone, inPlace: false, summary: `restored key ${str(inner.key)} (${str(inner.restored)})${details.restart === undefined ? '' : ' and restarted the Deployment'}` };
     default:
-      return { undone, summary: `${action} undone` };
+      return { undone, inPlace: false, summary: `${action} undone` };
   }
 }

@@ -30,7 +30,8 @@ export const lambdaHandler = async (input: z.infer<typeof ActionStepInputSchema>
   if (input.operation === 'undo') {
     const result = await undoAction(executor, input, action, params, (details) => {
       const unblock = details as UnblockResult;
-      return { undone: unblock.removed, summary: unblock.summary };
+      // Removed now, or by an earlier try of this undo whose response was lost: either way no longer in place.
+      return { undone: unblock.removed, inPlace: !(unblock.removed || unblock.removedBecause === 'undone'), summary: unblock.summary };
     }, deps);
     metrics.addMetric('ActionsUndone', MetricUnit.Count, result.undone ? 1 : 0);
     logger.info('block undone', { ...result });

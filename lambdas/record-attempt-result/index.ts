@@ -16,7 +16,7 @@ export const RecordAttemptResultInputSchema = z.object({
   attempt: z.number().int().min(1),
   verification: z.object({ healthy: z.boolean(), summary: z.string().optional() }),
   /** What the undo step did (`undone: false` when nothing was undone, including when the action is kept). */
-  undo: z.object({ undone: z.boolean(), summary: z.string().optional() }).nullable().optional(),
+  undo: z.object({ undone: z.boolean(), inPlace: z.boolean().optional(), summary: z.string().optional() }).nullable().optional(),
   flapGuard: FlapGuardSettingsSchema,
 });
 
@@ -41,7 +41,7 @@ export const lambdaHandler = async ({ incident, attempt, verification, undo, fla
   const now = new Date();
   const resourceId = incident.resource.id;
   // An undo that found nothing of ours to reverse leaves the action standing: the attempt simply failed.
-  const result = verification.healthy ? 'healthy' : undo?.undone === true ? 'undone' : 'unhealthy';
+  const result = verification.healthy ? 'healthy' : undo?.undone === true || undo?.inPlace === false ? 'undone' : 'unhealthy';
   await ledger.setResult(resourceId, incident.incidentId, attempt, result, now);
 
   const { entries, circuit } = await ledger.state(resourceId);

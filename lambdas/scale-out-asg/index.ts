@@ -35,7 +35,7 @@ export const ScaleOutInputSchema = ActionStepInputSchema;
  */
 export const lambdaHandler = async (input: z.infer<typeof ScaleOutInputSchema>): Promise<ScaleOutResult | UndoResult> => {
   if (input.decision.action !== 'scaleOutAsg') {
-    throw new MalformedEventError(`ScaleOutAsg received a ${input.decision.action} plan`);
+    throw new MalformedEventError(`decision.action: ScaleOutAsg received a ${input.decision.action} plan`);
   }
   if (input.operation === 'undo') return undoScaleOut(input);
   const { incident, attempt, decision, executionId } = input;
@@ -131,23 +131,36 @@ async function undoScaleOut(input: UndoInput): Promise<UndoResult> {
   const target = Number(input.action.applied.targetCapacity);
   const group = await describeAutoScalingGroup(autoScaling(), name);
   let undone = false;
+  // Whether our step still stands afterwards: not once reversed, now or by an earlier try whose response was lost.
+  let inPlace = true;
   let summary: string;
   if (group.desiredCapacity === target) {
     await callAws('SetDesiredCapacity', () =>
       autoScaling().send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: before, HonorCooldown: false })),
     );
     undone = true;
+    inPlace = false;
     summary = `set the desired capacity of ${name} back from ${target} to ${before}`;
   } else if (group.desiredCapacity === before) {
+    inPlace = false;
     summary = `${name} is already back at ${before}; nothing to undo`;
   } else {
     summary = `${name} is at ${group.desiredCapacity}, neither the step's ${target} nor the earlier ${before}: something else manages it now, so it is left alone`;
   }
   // Only a reversed action is `undone` in the ledger; one left standing still counts as in place.
-  if (undone) await ledger.setResult(incident.resource.id, incident.incidentId, attempt, 'undone', new Date());
+  if (!inPlace) await ledger.setResult(incident.resource.id, incident.incidentId, attempt, 'undone', new Date());
   metrics.addMetric('ActionsUndone', MetricUnit.Count, undone ? 1 : 0);
   logger.info('scale-out undone', { group: name, undone, summary });
-  return { action: 'scaleOutAsg', target: input.action.target, undone, summary, undoneAt: new Date().toISOString(), details: { desiredCapacity: group.desiredCapacity, restoredTo: undone ? before : undefined } };
+  return {
+    action: 'scaleOutAsg',
+    target: input.action.target,
+    undone,
+    inPlace,
+    summary,
+    undoneAt: new Date().toISOString(),
+    // No undefined values: the idempotency store cannot persist them.
+    details: { desiredCapacity: group.desiredCapacity, ...(undone ? { restoredTo: before } : {}) },
+  };
 }
 
 export const handler = workflowHandler(ScaleOutInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('scale-out-asg', ACTION_STEP_IDEMPOTENCY_KEY) });

@@ -11,11 +11,21 @@ import { report } from './reliability-figures.js';
 
 const run = (input: ScenarioInput): Promise<ScenarioReport> => runScenario(ScenarioSchema.parse(input), { print: () => undefined });
 
-/** Capacity increases that no attempt accounts for: an action applied twice. */
+/** Times the workflow entered a state, over every run. */
+function entered(result: ScenarioReport, state: string): number {
+  return result.executions.reduce((sum, execution) => sum + execution.path.filter((name) => name === state).length, 0);
+}
+
+/**
+ * Actions applied twice: capacity increases that no attempt accounts for,
+ * and capacity decreases that no undo step accounts for (an undo applied
+ * twice would take away capacity that someone else added since).
+ */
 function duplicateActions(result: ScenarioReport): number {
   const attempts = result.incidents.reduce((sum, incident) => sum + (incident.attempts ?? 0), 0);
   const increases = result.world.capacityChanges.filter((change) => change.to > change.from).length;
-  return Math.max(0, increases - attempts);
+  const decreases = result.world.capacityChanges.filter((change) => change.to < change.from).length;
+  return Math.max(0, increases - attempts) + Math.max(0, decreases - entered(result, 'UndoScaleOutAsg'));
 }
 
 describe('reliability: flapping and faults', () => {
@@ -24,45 +34,73 @@ describe('reliability: flapping and faults', () => {
     vi.resetModules();
   });
 
-  it('a fix that never works is applied at most the budget\'s times, then the circuit stays open and nothing more is done', async ({ task }) => {
+  it('a fix that never works is applied at most the budget\'s times, each time undone and not repeated, then the circuit stays open and nothing more is done until a human resets it', async ({ task }) => {
     const firings = 6;
     const result = await run({
       name: 'flapping',
       title: 'flapping',
-      description: 'the alarm is stuck whatever the capacity, and keeps firing',
+      description: 'the alarm is stuck whatever the capacity (its metric does not move), and keeps firing; a human resets the circuit, and it fires once more',
       mode: 'auto',
       resources: [{ name: 'web', alarmNames: ['web-cpu-high'], maxStep: 1, maxAttempts: 2, cooldownSeconds: 0 }],
       world: {
         autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 20, desiredCapacity: 4, cpuDemand: 380 }],
         alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70, stuck: true }],
       },
-      signals: Array.from({ length: firings }, (_, index) => ({ alarm: 'web-cpu-high', afterRunsSettle: index > 0 })),
+      signals: [
+        ...Array.from({ length: firings }, (_, index) => ({ alarm: 'web-cpu-high', afterRunsSettle: index > 0 })),
+        { resetCircuit: 'web', by: 'reliability-suite' },
+        { alarm: 'web-cpu-high', afterRunsSettle: true },
+      ],
       expect: {
-        executions: firings,
-        notifications: firings,
-        incidents: Array.from({ length: firings }, () => ({ resource: 'web', status: 'escalated' as const })),
-        circuits: { web: 'open' },
+        executions: firings + 1,
+        notifications: firings + 1,
+        incidents: Array.from({ length: firings + 1 }, () => ({ resource: 'web', status: 'escalated' as const })),
+        groups: { web: { desiredCapacity: 4 } },
+        // One failure since the reset: below the threshold.
+        circuits: { web: 'closed' },
       },
     });
 
-    const actions = result.world.capacityChanges.length;
     const budget = DEFAULT_FLAP_GUARD.attemptBudget;
+    const beforeReset = result.incidents.slice(0, firings);
+    const afterReset = result.incidents.slice(firings);
     const statuses = result.incidents.map((incident) => incident.status);
-    // The third failure opened the circuit; every later incident escalated without an attempt.
-    const afterOpen = result.incidents.slice(2);
-    expect(actions).toBe(budget);
-    expect(statuses).toEqual(Array(firings).fill('escalated'));
-    expect(afterOpen.map((incident) => incident.attempts)).toEqual(Array(firings - 2).fill(0));
+    const changes = result.world.capacityChanges;
+    const applied = changes.filter((change) => change.to > change.from);
+    const undone = changes.filter((change) => change.to < change.from);
+
+    expect(statuses).toEqual(Array(firings + 1).fill('escalated'));
+    // Each attempt fails verification without improving the metric, so it is undone at once,
+    // and the incident does not try the same fix again: it escalates instead.
+    expect(beforeReset.slice(0, budget).map((incident) => incident.attempts)).toEqual(Array(budget).fill(1));
+    for (const incident of beforeReset.slice(0, budget - 1)) expect(incident.summary, incident.incidentId).toMatch(/undone.*not repeated/);
+    // The budget's failures opened the circuit; every later incident escalated without an attempt.
+    const opened = beforeReset.findIndex((incident) => /circuit is open/.test(incident.summary ?? ''));
+    expect(opened).toBe(budget - 1);
+    const afterOpen = beforeReset.slice(opened + 1);
+    expect(afterOpen.map((incident) => incident.attempts)).toEqual(Array(firings - budget).fill(0));
     expect(afterOpen.every((incident) => /circuit/.test(incident.summary ?? ''))).toBe(true);
+    // Every action before the reset: the budget's scale-outs, each reversed by its undo, in turn.
+    const actionsBeforeReset = beforeReset.reduce((sum, incident) => sum + (incident.attempts ?? 0), 0);
+    expect(actionsBeforeReset).toBe(budget);
+    expect(changes.slice(0, 2 * budget)).toEqual(Array.from({ length: budget }, () => [{ group: 'web', from: 4, to: 5 }, { group: 'web', from: 5, to: 4 }]).flat());
+    // After the reset, automation resumes: one more attempt, undone and escalated in turn.
+    expect(afterReset.map((incident) => incident.attempts)).toEqual([1]);
+    expect(changes.slice(2 * budget)).toEqual([{ group: 'web', from: 4, to: 5 }, { group: 'web', from: 5, to: 4 }]);
+    expect(applied).toHaveLength(undone.length);
     expect(result.leakedLeases).toEqual([]);
-    expect(result.passed).toBe(true);
+    expect(duplicateActions(result)).toBe(0);
+    expect(result.mismatches).toEqual([]);
 
     report(task.meta, {
-      flapping: { attempts: actions, budget, actionsAfterOpen: 0 },
+      flapping: { attempts: actionsBeforeReset, budget, actionsAfterOpen: 0 },
       leakedLeases: result.leakedLeases.length,
       duplicateActions: duplicateActions(result),
     });
-    console.log(`flapping: ${firings} firings → ${actions} actions (budget ${budget}), ${firings - 2} incidents escalated with the circuit open`);
+    console.log(
+      `flapping: ${firings} firings → ${actionsBeforeReset} actions (budget ${budget}), each undone; ${afterOpen.length} incidents escalated with the circuit open; ` +
+        `after the reset, 1 more action (undone)`,
+    );
   });
 
   it('under seeded random failures, throttling and lost responses on every AWS call, no action is doubled, no lease leaks, every incident ends', async ({ task }) => {

@@ -170,10 +170,16 @@ export function mutationsOf(valid: () => unknown): fc.Arbitrary<unknown> {
     .map((mutations) => mutations.reduce<unknown>((event, mutation) => applyMutation(event, mutation), structuredClone(valid())));
 }
 
-/** Mutated fixtures most of the time; now and then anything at all. */
-export function hostileInputsFor(valid: () => unknown): fc.Arbitrary<unknown> {
+/**
+ * Mutated fixtures most of the time; now and then anything at all. Several
+ * valid fixtures (an action's `apply` and `undo`, each kind of detection)
+ * are mutated in turn, so every branch of a union is broken somewhere.
+ */
+export function hostileInputsFor(valid: (() => unknown) | ReadonlyArray<() => unknown>): fc.Arbitrary<unknown> {
+  const seeds = typeof valid === 'function' ? [valid] : valid;
+  const mutated = seeds.length === 1 ? mutationsOf(seeds[0]!) : fc.constantFrom(...seeds).chain((seed) => mutationsOf(seed));
   return fc.oneof(
-    { weight: 8, arbitrary: mutationsOf(valid) },
+    { weight: 8, arbitrary: mutated },
     { weight: 1, arbitrary: fc.anything() },
     { weight: 1, arbitrary: hostileValue },
   );

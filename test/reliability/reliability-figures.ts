@@ -2,11 +2,14 @@ import type { TaskMeta } from 'vitest';
 
 /** The figures each reliability test reports; the summary reporter prints them as one line. */
 export interface ReliabilityFigures {
-  storm?: { executions: number; resources: number; signals: number };
+  /** The storm's runs started, its resources, and the signals sent: alarm state changes and log detections. */
+  storm?: { executions: number; resources: number; signals: number; alarmSignals: number; logSignals: number };
   flapping?: { attempts: number; budget: number; actionsAfterOpen: number };
   leakedLeases?: number;
   duplicateActions?: number;
   faults?: { incidents: number; injected: number; resolved: number; escalated: number };
+  /** Faults on the WAF block path: incidents, faults injected, how they ended, and the blocks left standing (each with its expiry). */
+  wafFaults?: { incidents: number; injected: number; resolved: number; escalated: number; blocks: number };
   fuzz?: { inputs: number; crashes: number };
 }
 
@@ -36,9 +39,10 @@ export function mergeFigures(all: readonly ReliabilityFigures[]): ReliabilityFig
 /** The suite's last line, once every part has run; `undefined` for a partial run. */
 export function reliabilityLine(figures: ReliabilityFigures): string | undefined {
   const { storm, flapping, fuzz } = figures;
-  if (storm === undefined || flapping === undefined || fuzz === undefined || figures.faults === undefined) return undefined;
+  // Leaked leases and duplicate actions add up over the flapping, faults and WAF-faults runs: all must have run.
+  if (storm === undefined || flapping === undefined || fuzz === undefined || figures.faults === undefined || figures.wafFaults === undefined) return undefined;
   return (
-    `reliability: storm ${storm.executions}/${storm.resources} executions, ` +
+    `reliability: storm ${storm.executions}/${storm.resources} executions from ${storm.signals} signals (${storm.alarmSignals} alarm, ${storm.logSignals} log), ` +
     `flap-attempts ${flapping.attempts} (budget ${flapping.budget}), ` +
     `leaked-leases ${figures.leakedLeases ?? 0}, duplicate-actions ${figures.duplicateActions ?? 0}, ` +
     `fuzz ${fuzz.inputs} inputs ${fuzz.crashes} crashes`

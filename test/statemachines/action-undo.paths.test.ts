@@ -218,7 +218,7 @@ describe('action and undo paths (stubbed functions)', () => {
 
     // Assess
     const [record] = result.inputsOf('RecordAttemptResult');
-    expect(record!.undo).toEqual({ undone: false, summary: expect.any(String) });
+    expect(record!.undo).toEqual({ undone: false, inPlace: true, summary: expect.any(String) });
     expect(result.inputsOf('EscalateIncident')[0]!.state.attemptResult).toMatchObject({ result: 'unhealthy' });
   });
 

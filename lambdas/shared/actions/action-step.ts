@@ -61,8 +61,14 @@ export type UndoInput = z.infer<typeof UndoInputSchema>;
 export const UndoResultSchema = z.object({
   action: ActionNameSchema,
   target: z.string(),
-  /** True when the undo changed the target back; false when there was nothing of ours to reverse. */
+  /** True when this undo changed the target back; false when there was nothing of ours to reverse. */
   undone: z.boolean(),
+  /**
+   * Whether the action's change is still in place afterwards. False when this
+   * undo reversed it, and also when it was reversed already (an earlier try
+   * of this undo whose response was lost): the attempt then counts as undone.
+   */
+  inPlace: z.boolean(),
   summary: z.string(),
   undoneAt: z.iso.datetime({ offset: true }),
   details: z.record(z.string(), z.unknown()),

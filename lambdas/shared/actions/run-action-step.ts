@@ -27,7 +27,7 @@ export interface ApplyReport {
 /** Validates the plan's params against the catalog for the action this function carries out. */
 export function paramsFor(input: ApplyInput | UndoInput, accepted: readonly ActionName[]): { action: ActionName; params: Json } {
   const action = input.decision.action;
-  if (!accepted.includes(action)) throw new MalformedEventError(`this function carries out ${accepted.join(', ')}, not ${action}`);
+  if (!accepted.includes(action)) throw new MalformedEventError(`decision.action: this function carries out ${accepted.join(', ')}, not ${action}`);
   const parsed = parseActionParams(action, input.decision.params);
   if (!parsed.ok) throw new MalformedEventError(`invalid ${action} params: ${parsed.error}`);
   return { action, params: parsed.params };
@@ -94,15 +94,15 @@ export async function undoAction<TParams, TBefore extends object, TApplied exten
   input: UndoInput,
   action: ActionName,
   params: Json,
-  report: (details: Json) => { undone: boolean; summary: string },
+  report: (details: Json) => { undone: boolean; inPlace: boolean; summary: string },
   deps: ActionStepDeps,
 ): Promise<UndoResult> {
   const clock = deps.clock ?? (() => new Date());
   const { incident, attempt } = input;
   checkTarget(deps.scope, incident, action, params);
   const details = await executor.undo(params as TParams, input.action.before as TBefore, input.action.applied as TApplied, { incidentId: incident.incidentId, now: clock() });
-  const { undone, summary } = report(details);
+  const { undone, inPlace, summary } = report(details);
   // Only a reversed action is `undone` in the ledger; one left standing still counts as in place.
-  if (undone) await deps.ledger.setResult(incident.resource.id, incident.incidentId, attempt, 'undone', clock());
-  return { action, target: input.action.target, undone, summary, undoneAt: clock().toISOString(), details };
+  if (!inPlace) await deps.ledger.setResult(incident.resource.id, incident.incidentId, attempt, 'undone', clock());
+  return { action, target: input.action.target, undone, inPlace, summary, undoneAt: clock().toISOString(), details };
 }

@@ -65,7 +65,7 @@ describe('describeUndo', () => {
     const undo = describeUndo('rollbackEksDeployment', { undone: true, images: images(['checkout', 'registry/checkout:1.5.0']) });
 
     // Assess
-    expect(undo).toEqual({ undone: true, summary: 'rolled forward to the revision live before the rollback (checkout=registry/checkout:1.5.0)' });
+    expect(undo).toEqual({ undone: true, inPlace: false, summary: 'rolled forward to the revision live before the rollback (checkout=registry/checkout:1.5.0)' });
   });
 
   it("passes on the executor's reason when there was nothing to undo", () => {
@@ -73,7 +73,7 @@ describe('describeUndo', () => {
     const undo = describeUndo('rollbackEksDeployment', { undone: false, reason: 'shop/checkout already runs the template that was live before the rollback; nothing to undo' });
 
     // Assess
-    expect(undo).toEqual({ undone: false, summary: 'shop/checkout already runs the template that was live before the rollback; nothing to undo' });
+    expect(undo).toEqual({ undone: false, inPlace: false, summary: 'shop/checkout already runs the template that was live before the rollback; nothing to undo' });
   });
 
   it('says a restart had nothing to undo', () => {
@@ -92,12 +92,12 @@ describe('describeUndo', () => {
     const nothing = describeUndo('patchEksConfigMap', { configMap: { undone: false, reason: 'key DB_POOL_SIZE already has its previous value' } });
 
     // Assess
-    expect(restored).toEqual({ undone: true, summary: 'restored key DB_POOL_SIZE (previous value) and restarted the Deployment' });
-    expect(removed).toEqual({ undone: true, summary: 'restored key DB_POOL_SIZE (key removed)' });
-    expect(nothing).toEqual({ undone: false, summary: 'key DB_POOL_SIZE already has its previous value' });
+    expect(restored).toEqual({ undone: true, inPlace: false, summary: 'restored key DB_POOL_SIZE (previous value) and restarted the Deployment' });
+    expect(removed).toEqual({ undone: true, inPlace: false, summary: 'restored key DB_POOL_SIZE (key removed)' });
+    expect(nothing).toEqual({ undone: false, inPlace: false, summary: 'key DB_POOL_SIZE already has its previous value' });
   });
 
   it('falls back to "nothing to undo" when the executor gave no reason', () => {
-    expect(describeUndo('rollbackEksDeployment', {})).toEqual({ undone: false, summary: 'nothing to undo' });
+    expect(describeUndo('rollbackEksDeployment', {})).toEqual({ undone: false, inPlace: false, summary: 'nothing to undo' });
   });
 });

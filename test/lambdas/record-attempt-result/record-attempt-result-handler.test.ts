@@ -52,6 +52,15 @@ describe('record-attempt-result handler', () => {
     expect(await resultOnLedger()).toBe('undone');
   });
 
+  it("records 'undone' when an earlier try of the undo reversed it and only its response was lost", async () => {
+    // Act
+    const result = await invoke(handler, event({ undo: { undone: false, inPlace: false, summary: 'web is already back at 4; nothing to undo' } }));
+
+    // Assess
+    expect(result).toMatchObject({ result: 'undone' });
+    expect(await resultOnLedger()).toBe('undone');
+  });
+
   it.each([
     ['found nothing of ours to reverse (the action stands)', { undo: { undone: false, summary: 'web is at 7: something else manages it now, so it is left alone' } }],
     ['was skipped: KeepAction kept the step', { undo: { undone: false, summary: 'nothing undone: the action is kept' } }],
