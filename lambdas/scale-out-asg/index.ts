@@ -5,7 +5,7 @@ import { describeAutoScalingGroup } from '../shared/autoscaling.js';
 import { callAws } from '../shared/aws-errors.js';
 import { autoScaling, documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
-import { MalformedEventError } from '../shared/errors.js';
+import { MalformedEventError, StalePlanError } from '../shared/errors.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
 import { logger, metrics } from '../shared/powertools.js';
@@ -127,7 +127,12 @@ async function undoScaleOut(input: UndoInput): Promise<UndoResult> {
   const { incident, attempt } = input;
   checkTarget(scope, incident, 'scaleOutAsg', input.decision.params);
   const name = String(input.action.autoScalingGroupName ?? input.decision.params.autoScalingGroupName);
-  const before = Number(input.action.before.desiredCapacity);
+  // The capacity recorded before the step, from the attempt record (not from the input).
+  const recorded = await store.getAttempt(incident.incidentId, attempt);
+  if (recorded === undefined || recorded.action !== 'scaleOutAsg') {
+    throw new StalePlanError(`no scale-out recorded for ${incident.incidentId} attempt ${attempt}: nothing recorded to undo to`);
+  }
+  const before = Number(recorded.before.desiredCapacity);
   const target = Number(input.action.applied.targetCapacity);
   const group = await describeAutoScalingGroup(autoScaling(), name);
   let undone = false;

@@ -225,6 +225,14 @@ export class StateStore {
     }
   }
 
+  /** The attempt record written before the action: its params and its before-state. */
+  async getAttempt(incidentId: string, attempt: number): Promise<AttemptRecord | undefined> {
+    const result = await callAws('GetItem attempt', () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.attempt(incidentId, attempt), ConsistentRead: true })),
+    );
+    return result.Item as AttemptRecord | undefined;
+  }
+
   async getIncident(incidentId: string): Promise<Record<string, unknown> | undefined> {
     const result = await callAws('GetItem incident', () =>
       this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.incident(incidentId), ConsistentRead: true })),

@@ -3,6 +3,7 @@ import type { SafetyLedger } from '../safety-ledger.js';
 import type { Scope } from '../scope.js';
 import type { StateStore } from '../state-store.js';
 import { checkTarget } from './check-target.js';
+import { recordedBefore } from './recorded-before.js';
 import type { ActionResult, ApplyInput, UndoInput, UndoResult } from './action-step.js';
 import { ACTIONS, type ActionName, parseActionParams } from './catalog.js';
 import type { ActionExecutor } from './executor.js';
@@ -100,7 +101,8 @@ export async function undoAction<TParams, TBefore extends object, TApplied exten
   const clock = deps.clock ?? (() => new Date());
   const { incident, attempt } = input;
   checkTarget(deps.scope, incident, action, params);
-  const details = await executor.undo(params as TParams, input.action.before as TBefore, input.action.applied as TApplied, { incidentId: incident.incidentId, now: clock() });
+  const before = await recordedBefore(deps.store, incident.incidentId, attempt, action, params);
+  const details = await executor.undo(params as TParams, before as TBefore, input.action.applied as TApplied, { incidentId: incident.incidentId, now: clock() });
   const { undone, inPlace, summary } = report(details);
   // Only a reversed action is `undone` in the ledger; one left standing still counts as in place.
   if (!inPlace) await deps.ledger.setResult(incident.resource.id, incident.incidentId, attempt, 'undone', clock());

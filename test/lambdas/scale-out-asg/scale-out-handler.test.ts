@@ -365,10 +365,17 @@ describe('scale-out-asg handler', () => {
       };
     }
 
+    /** The attempt record apply wrote: raised web from a recorded 4. */
+    const attemptRecord = { incidentId: 'inc-0123456789abcdef0123', attempt: 1, action: 'scaleOutAsg', before: { name: 'web', desiredCapacity: 4 } };
+
     beforeEach(() => {
       dynamo.on(UpdateCommand).callsFake(() => {
         sequence.push('UpdateItem');
         return {};
+      });
+      dynamo.on(GetCommand).callsFake(() => {
+        sequence.push('GetItem');
+        return { Item: attemptRecord };
       });
     });
 
@@ -386,7 +393,7 @@ describe('scale-out-asg handler', () => {
       const result = await invoke(handler, undoEvent());
 
       // Assess
-      expect(sequence).toEqual(['DescribeAutoScalingGroups', 'SetDesiredCapacity', 'UpdateItem']);
+      expect(sequence).toEqual(['GetItem', 'DescribeAutoScalingGroups', 'SetDesiredCapacity', 'UpdateItem']);
       expect(autoScaling.commandCalls(SetDesiredCapacityCommand)[0]!.args[0].input).toEqual({ AutoScalingGroupName: 'web', DesiredCapacity: 4, HonorCooldown: false });
       expect(result).toMatchObject({
         action: 'scaleOutAsg',
@@ -439,15 +446,29 @@ describe('scale-out-asg handler', () => {
       expect(result).toMatchObject({ undone: false, summary: 'web is already back at 4; nothing to undo' });
     });
 
-    it('restores the before-state of the first try after a retried apply, not the capacity the retry found', async () => {
-      // Prepare: the retry found 6 and reported the first try's before-state, 4
+    it('restores the before-state in the attempt record, whatever the undo\'s input claims', async () => {
+      // Prepare: the input claims the group was at 5 before; the record says 4
       groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
 
       // Act
-      await invoke(handler, undoEvent({ action: testScaleOutResult({ beforeCapacity: 4, before: { desiredCapacity: 4 }, applied: { targetCapacity: 6 } }) }));
+      await invoke(handler, undoEvent({ action: testScaleOutResult({ beforeCapacity: 5, before: { desiredCapacity: 5 }, applied: { targetCapacity: 6 } }) }));
 
       // Assess
       expect(autoScaling.commandCalls(SetDesiredCapacityCommand)[0]!.args[0].input.DesiredCapacity).toBe(4);
+    });
+
+    it('refuses to undo without an attempt record (StalePlanError), changing nothing', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+      dynamo.on(GetCommand).resolves({});
+
+      // Act
+      const error = await rejectionOf(invoke(handler, undoEvent()));
+
+      // Assess
+      expect(error.name).toBe('StalePlanError');
+      expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+      expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
     });
 
     it('reports a throttled SetDesiredCapacity as TransientAwsError, leaving the ledger for the retry', async () => {
