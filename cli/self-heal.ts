@@ -3,12 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SafetyLedger } from '../lambdas/shared/safety-ledger.js';
 import { checkResourceId, describeReset, resetCircuit } from './circuit-command.js';
+import { type DiagnoseDeps, runDiagnose } from './diagnose-command.js';
 
 const USAGE = `self-heal — operate the self-healing deployment
 
 Usage:
   self-heal circuit show RESOURCE  --table TABLE [--json]
   self-heal circuit reset RESOURCE --table TABLE --by NAME [--json]
+  self-heal diagnose [--cluster NAME | --kubeconfig FILE [--context NAME]] --namespace NS [--deployment NAME] [--json]
 
 RESOURCE is kind/name, as notifications print it (e.g. autoscaling-group/web).
 TABLE is the state table's name (stack output StateTableName).
@@ -18,7 +20,9 @@ Options:
   --by NAME          who resets the circuit; recorded with the reset
   --endpoint URL     a DynamoDB endpoint other than AWS's (local testing)
   --json             print JSON instead of a sentence
-  -h, --help         show this help`;
+  -h, --help         show this help
+
+Run \`self-heal diagnose --help\` for the options of diagnose.`;
 
 export interface CliIo {
   out(line: string): void;
@@ -26,7 +30,8 @@ export interface CliIo {
 }
 
 /** Runs the CLI; resolves the exit code. */
-export async function main(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, deps: DiagnoseDeps = {}): Promise<number> {
+  if (argv[0] === 'diagnose') return runDiagnose(argv.slice(1), io, deps);
   let parsed;
   try {
     parsed = parseArgs({
