@@ -92,35 +92,38 @@ export const WorldGroupSchema = z.object({
 });
 export type WorldGroup = z.infer<typeof WorldGroupSchema>;
 
+/** What every alarm of the world has, whatever it watches. */
+const WorldAlarmFields = {
+  name: z.string(),
+  /** An alarm that stays in ALARM, its metric where it was first read, whatever the world does: the fix does not address the cause. */
+  stuck: z.boolean().default(false),
+};
+
 /** A group's CPU alarm: in ALARM while the group's CPU (demand / capacity) exceeds the threshold. */
 export const WorldCpuAlarmSchema = z.object({
-  name: z.string(),
+  ...WorldAlarmFields,
   source: z.literal('cpu').default('cpu'),
   autoScalingGroupName: z.string(),
   metricName: z.string().default('CPUUtilization'),
   namespace: z.string().default('AWS/EC2'),
   threshold: z.number(),
-  /** An alarm that stays in ALARM, its metric where it was first read, whatever the capacity: the fix does not address the cause. */
-  stuck: z.boolean().default(false),
 });
 
 /** In ALARM while the requests per minute a web ACL allows (its clients not blocked by its IP sets) exceed the threshold. */
 export const WorldRequestRateAlarmSchema = z.object({
-  name: z.string(),
+  ...WorldAlarmFields,
   source: z.literal('request-rate'),
   webAcl: z.string(),
   threshold: z.number(),
-  stuck: z.boolean().default(false),
 });
 
 /** In ALARM while the pods of a Deployment's running template fail (crash loop or config error). */
 export const WorldDeploymentAlarmSchema = z.object({
-  name: z.string(),
+  ...WorldAlarmFields,
   source: z.literal('deployment'),
   cluster: z.string(),
   namespace: z.string().default('default'),
   deployment: z.string(),
-  stuck: z.boolean().default(false),
 });
 
 /**
@@ -129,7 +132,7 @@ export const WorldDeploymentAlarmSchema = z.object({
  * exhausting the database's connections.
  */
 export const WorldCapacityAlarmSchema = z.object({
-  name: z.string(),
+  ...WorldAlarmFields,
   source: z.literal('capacity'),
   autoScalingGroupName: z.string(),
   threshold: z.number(),
@@ -137,7 +140,6 @@ export const WorldCapacityAlarmSchema = z.object({
   namespace: z.string().default('AWS/AutoScaling'),
   /** What one instance adds to the metric (e.g. database connections per web instance). */
   valuePerInstance: z.number().min(0).default(1),
-  stuck: z.boolean().default(false),
 });
 
 /** An alarm of any source; one without `source` is a group's CPU alarm. */

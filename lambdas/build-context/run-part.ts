@@ -1,3 +1,5 @@
+import { clip } from '../shared/clip.js';
+
 /** A part of the context: its value, or why it is missing. */
 export type Part<T> = { ok: true; value: T } | { ok: false; gap: string };
 
@@ -7,10 +9,6 @@ export const MAX_GAP_CHARS = 300;
 /** The part gave no answer within its time; whatever it started is aborted. */
 export class ContextPartTimeoutError extends Error {
   override readonly name = 'ContextPartTimeoutError';
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** The gap that names a part and why it is missing. */

@@ -26,6 +26,7 @@ function gitOpsDecline(workload: WorkloadContext): PlanResult | undefined {
  * the diagnosis).
  */
 export const patchMissingVariable: Planner<z.ZodObject<Record<string, never>>> = {
+  plans: 'patchEksConfigMap',
   with: z.object({}).strict(),
   plan(incident, context): PlanResult {
     const workload = workloadOf(incident, context);
@@ -68,6 +69,7 @@ const RollbackOptions = z
  * is too old to be the suspect.
  */
 export const rollbackRecentRollout: Planner<typeof RollbackOptions> = {
+  plans: 'rollbackEksDeployment',
   with: RollbackOptions,
   plan(incident, context, { rolloutWithinMinutes }): PlanResult {
     const workload = workloadOf(incident, context);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { ActionName } from '../shared/actions/catalog.js';
 import { type Incident, signalLabel } from '../shared/incident.js';
 import type { IncidentContext } from '../shared/workflow.js';
 import { patchMissingVariable, rollbackRecentRollout } from './eks-planners.js';
@@ -15,6 +16,8 @@ export type PlanResult =
   | { kind: 'decline'; reason: string };
 
 export interface Planner<TWith extends z.ZodType = z.ZodType> {
+  /** The one catalog action this planner computes params for; a runbook naming another action is refused. */
+  readonly plans: ActionName;
   readonly with: TWith;
   plan(incident: Incident, context: IncidentContext, options: z.infer<TWith>): PlanResult;
 }
@@ -34,6 +37,7 @@ export function instancesNeeded(
 }
 
 const proportionalScaleOut: Planner<z.ZodObject<{ headroom: z.ZodDefault<z.ZodNumber> }>> = {
+  plans: 'scaleOutAsg',
   with: z.object({ headroom: z.number().min(0.5).max(1).default(0.9) }).strict(),
   plan(incident, context, { headroom }) {
     const group = context.autoScalingGroup;
@@ -73,6 +77,7 @@ const proportionalScaleOut: Planner<z.ZodObject<{ headroom: z.ZodDefault<z.ZodNu
 };
 
 const escalate: Planner<z.ZodObject<{ reason: z.ZodString }>> = {
+  plans: 'escalateOnly',
   with: z.object({ reason: z.string().min(1).max(1_000) }).strict(),
   plan(_incident, _context, { reason }) {
     return { kind: 'plan', params: { reason }, rationale: reason, evidence: [] };

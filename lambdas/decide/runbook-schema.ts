@@ -41,17 +41,8 @@ export const RunbookSchema = z
     if (!options.success) {
       ctx.addIssue({ code: 'custom', path: ['with'], message: `invalid options for planner ${runbook.planner}: ${z.prettifyError(options.error)}` });
     }
-    if (runbook.planner === 'escalate' && runbook.action !== 'escalateOnly') {
-      ctx.addIssue({ code: 'custom', path: ['action'], message: 'the escalate planner only plans escalateOnly' });
-    }
-    const plans: Partial<Record<string, string>> = {
-      'proportional-scale-out': 'scaleOutAsg',
-      'block-flooding-client': 'blockIpInWaf',
-      'patch-missing-variable': 'patchEksConfigMap',
-      'rollback-recent-rollout': 'rollbackEksDeployment',
-    };
-    const only = plans[runbook.planner];
-    if (only !== undefined && runbook.action !== only) {
+    const only = PLANNERS[runbook.planner].plans;
+    if (runbook.action !== only) {
       ctx.addIssue({ code: 'custom', path: ['action'], message: `the ${runbook.planner} planner only plans ${only}` });
     }
     if (!(runbook.action in ACTIONS)) ctx.addIssue({ code: 'custom', path: ['action'], message: 'unknown action' });

@@ -47,6 +47,7 @@ const BlockFloodingClientOptions = z
  * crowd is not this runbook's job.
  */
 export const blockFloodingClient: Planner<typeof BlockFloodingClientOptions> = {
+  plans: 'blockIpInWaf',
   with: BlockFloodingClientOptions,
   plan(incident: Incident, context: IncidentContext, { durationMinutes, minShare }): PlanResult {
     const blocklist = blocklistOf(context);

@@ -1,14 +1,13 @@
+import { clip } from '../shared/clip.js';
 import { createHash } from 'node:crypto';
 import { MalformedEventError } from '../shared/errors.js';
 import { executionNameFor } from '../shared/execution-name.js';
-import { type Incident, IncidentSchema } from '../shared/incident.js';
+import { type Incident, IncidentSchema, MAX_EVIDENCE_TEXT } from '../shared/incident.js';
 import type { LogDetectionEvent } from '../shared/log-detection.js';
 import { describeParseFailure } from '../shared/parse-failure.js';
 import { findResourceByLogGroup, resourceIdOf, type Scope } from '../shared/scope.js';
 import type { Route } from './route-alarm-event.js';
 
-const LIMIT = 1_000;
-const clip = (text: string) => (text.length <= LIMIT ? text : `${text.slice(0, LIMIT - 1)}…`);
 
 /** One incident per detection, whatever the delivery count: the id is derived from the detection's own id. */
 export function incidentIdForDetection(event: LogDetectionEvent): string {
@@ -33,7 +32,7 @@ export function routeLogDetection(event: LogDetectionEvent, scope: Scope): Route
       detectionId: detail.detectionId,
       detection: detail.kind,
       logGroup: detail.logGroup,
-      summary: clip(detail.summary),
+      summary: clip(detail.summary, MAX_EVIDENCE_TEXT),
       signatureId: detail.signatureId,
       count: detail.count,
       fields: detail.fields,
@@ -47,7 +46,7 @@ export function routeLogDetection(event: LogDetectionEvent, scope: Scope): Route
       {
         kind: 'log-detection',
         at: new Date(detail.at).toISOString(),
-        summary: clip(`${detail.kind}${detail.signatureId === undefined ? '' : ` ${detail.signatureId}`} in ${detail.logGroup}: ${detail.summary}`),
+        summary: clip(`${detail.kind}${detail.signatureId === undefined ? '' : ` ${detail.signatureId}`} in ${detail.logGroup}: ${detail.summary}`, MAX_EVIDENCE_TEXT),
         data: { detectionId: detail.detectionId, count: detail.count, fields: detail.fields, logStream: detail.logStream, eventId: event.id },
       },
     ],

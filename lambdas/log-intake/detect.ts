@@ -1,3 +1,4 @@
+import { clip } from '../shared/clip.js';
 import type { TemplateMiner } from '../shared/logs/index.js';
 import {
   type LogDetection,
@@ -126,7 +127,7 @@ export function detect(
 
   const base = { logGroup: batch.logGroup, logStream: batch.logStream };
   const candidates: LogDetection[] = [];
-  const at = (index: number) => ({ at: new Date(events[index]!.timestamp).toISOString(), eventId: events[index]!.id, sample: truncate(events[index]!.message, MAX_SAMPLE_LENGTH) });
+  const at = (index: number) => ({ at: new Date(events[index]!.timestamp).toISOString(), eventId: events[index]!.id, sample: clip(events[index]!.message, MAX_SAMPLE_LENGTH) });
 
   const errorTemplates = new Map<string, readonly number[]>();
   for (const [templateId, lines] of byTemplate) {
@@ -140,7 +141,7 @@ export function detect(
       ...at(lines.firstIndex),
       count: lines.count,
       templateId,
-      template: truncate(template.text, MAX_SAMPLE_LENGTH),
+      template: clip(template.text, MAX_SAMPLE_LENGTH),
       severity: 'medium',
       fields: {},
       summary: `A new error message (template ${templateId}) appeared in ${batch.logGroup}: ${plural(lines.count, 'line')} in this batch.`,
@@ -158,7 +159,7 @@ export function detect(
       ...at(firstIndex),
       count: burst.count,
       templateId: burst.templateId,
-      template: truncate(miner.resolve(burst.templateId)!.text, MAX_SAMPLE_LENGTH),
+      template: clip(miner.resolve(burst.templateId)!.text, MAX_SAMPLE_LENGTH),
       severity: 'high',
       fields: {
         minuteStart: new Date(burst.minuteStart).toISOString(),
@@ -230,13 +231,10 @@ function dedupe(detections: readonly LogDetection[]): LogDetection[] {
 
 function boundedFields(fields: Record<string, string>): Record<string, string> {
   const bounded: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fields)) bounded[name] = truncate(value, MAX_FIELD_LENGTH);
+  for (const [name, value] of Object.entries(fields)) bounded[name] = clip(value, MAX_FIELD_LENGTH);
   return bounded;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;

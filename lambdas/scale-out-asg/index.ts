@@ -12,11 +12,10 @@ import { logger, metrics } from '../shared/powertools.js';
 import { findResourceById, parseScope } from '../shared/scope.js';
 import { SafetyLedger } from '../shared/safety-ledger.js';
 import { StateStore } from '../shared/state-store.js';
-import type { ScaleOutResult } from '../shared/workflow.js';
 import { checkInScope, checkScaleOut } from './scale-out-guard.js';
 import { ACTIONS, ScaleOutAsgParamsSchema } from '../shared/actions/catalog.js';
 import { checkTarget } from '../shared/actions/check-target.js';
-import { ACTION_STEP_IDEMPOTENCY_KEY, ActionStepInputSchema, type UndoInput, type UndoResult } from '../shared/actions/action-step.js';
+import { ACTION_STEP_IDEMPOTENCY_KEY, ActionStepInputSchema, type ScaleOutResult, type UndoInput, type UndoResult } from '../shared/actions/action-step.js';
 import { describeParseFailure } from '../shared/parse-failure.js';
 
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));

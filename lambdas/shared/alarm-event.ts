@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { stableDigest } from './execution-name.js';
-import type { Incident } from './incident.js';
+import { type Incident, MAX_EVIDENCE_TEXT } from './incident.js';
 import { type ResourceScope, resourceIdOf } from './scope.js';
+import { clip } from './clip.js';
 
 /**
  * CloudWatch writes state timestamps as `2024-05-01T10:00:00.123+0000`: ISO-like,
@@ -75,10 +76,9 @@ export const AlarmStateChangeEventSchema = z.object({
 });
 export type AlarmStateChangeEvent = z.infer<typeof AlarmStateChangeEventSchema>;
 
-const MAX_EVIDENCE_TEXT = 1_000;
 
 function truncate(text: string, max = MAX_EVIDENCE_TEXT): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clip(text, max);
 }
 
 function parseReasonData(reasonData: string | undefined): Record<string, unknown> {

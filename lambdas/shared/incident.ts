@@ -1,5 +1,8 @@
 import * as z from 'zod';
 
+/** Longest text an incident keeps from a signal (an alarm's reason, a detection's summary). */
+export const MAX_EVIDENCE_TEXT = 1_000;
+
 /** A piece of evidence attached to an incident: what was seen, where, and when. */
 export const EvidenceSchema = z.object({
   kind: z.enum(['alarm-state-change', 'log-detection']),

@@ -258,23 +258,8 @@ export const PolicyVerdictSchema = z.object({
 });
 export type PolicyVerdict = z.infer<typeof PolicyVerdictSchema>;
 
-/** What a scale-out step returns: the common action result, plus the capacities it moved between. */
-export const ScaleOutResultSchema = z.object({
-  attempt: z.number().int().min(1),
-  action: z.literal('scaleOutAsg'),
-  target: z.string(),
-  autoScalingGroupName: z.string(),
-  beforeCapacity: z.number().int().min(0),
-  targetCapacity: z.number().int().min(1),
-  /** False when the group already had the target capacity (a retried or duplicate step). */
-  changed: z.boolean(),
-  actedAt: z.iso.datetime({ offset: true }),
-  summary: z.string(),
-  undoable: z.boolean(),
-  before: z.record(z.string(), z.unknown()),
-  applied: z.record(z.string(), z.unknown()),
-});
-export type ScaleOutResult = z.infer<typeof ScaleOutResultSchema>;
+/** What a scale-out step returns: see `action-step.ts`. A type-only re-export, so no import cycle. */
+export type { ScaleOutResult } from './actions/action-step.js';
 
 export const VerificationSchema = z.object({
   healthy: z.boolean(),

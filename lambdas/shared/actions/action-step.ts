@@ -41,6 +41,14 @@ export const ActionResultSchema = z.looseObject({
 });
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 
+/** What a scale-out step returns: the common result, plus the capacities it moved between. */
+export type ScaleOutResult = ActionResult & {
+  action: 'scaleOutAsg';
+  autoScalingGroupName: string;
+  beforeCapacity: number;
+  targetCapacity: number;
+};
+
 const UndoInputSchema = z.object({
   operation: z.literal('undo'),
   incident: IncidentSchema,
