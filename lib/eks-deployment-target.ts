@@ -28,11 +28,24 @@ export interface EksDeploymentTarget extends RemediationTarget {
   readonly deployment: string;
 
   /**
-   * Known-good values for ConfigMap keys, by ConfigMap name then key: the only
-   * values a `patchEksConfigMap` plan may set besides a key's previous value,
-   * and the only ConfigMaps of the namespace it may touch.
+   * The ConfigMaps of the namespace a `patchEksConfigMap` plan may touch, each
+   * with known-good values for its keys (`{}` declares a ConfigMap with no
+   * defaults). A patch's value must be one of these, or the key's value in the
+   * ConfigMap's previous revision, or the String parameter under
+   * `parameterStorePath`; it is never invented.
    *
    * @default - none: no ConfigMap may be patched
    */
   readonly configMapDefaults?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+  /**
+   * Parameter Store path (starting and ending with `/`) under which values for
+   * missing ConfigMap keys are kept, as `<path><configMap>/<key>`. Only
+   * `String` parameters are read (BuildContext gets `ssm:GetParameter` under
+   * this path, and no `kms:Decrypt`); a `SecureString` is never copied into a
+   * ConfigMap.
+   *
+   * @default - Parameter Store is not read
+   */
+  readonly parameterStorePath?: string;
 }

@@ -3,6 +3,7 @@ export * from './alarmed-dead-letter-queue.js';
 export * from './anomaly-alarm.js';
 export * from './anomaly-alarms.js';
 export * from './approval-gateway.js';
+export * from './container-insights-alarms.js';
 export * from './auto-scaling-group-target.js';
 export * from './declared-resources.js';
 export * from './eks-access.js';

@@ -225,6 +225,7 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
       namespace: target.namespace,
       name: target.deployment,
       configMapDefaults: Object.fromEntries(Object.entries(target.configMapDefaults ?? {}).map(([configMap, values]) => [configMap, { ...values }])),
+      ...(target.parameterStorePath === undefined ? {} : { parameterStorePath: target.parameterStorePath }),
       ...sharedFields(where, target),
     });
   });

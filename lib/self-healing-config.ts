@@ -55,9 +55,27 @@ export const EksDeploymentConfigSchema = z
     deployment: z.string().min(1).max(253),
     /** Known-good values for ConfigMap keys, by ConfigMap then key. */
     configMapDefaults: z.record(z.string().min(1), z.record(z.string(), z.string())).optional(),
+    /** Parameter Store path of values for missing ConfigMap keys (`<path><configMap>/<key>`). */
+    parameterStorePath: z.string().min(2).optional(),
     ...TargetConfigFields,
+    /** Alarms to create from Container Insights metrics (see `ContainerInsightsAlarms`); they open incidents like `alarmNames`. */
+    containerInsightsAlarms: z
+      .object({
+        restartThreshold: z.number().int().min(0).optional(),
+        unavailableReplicasThreshold: z.number().int().min(0).optional(),
+        /** A cluster-wide failed-node alarm, added to the dependent alarms. */
+        failedNodes: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    /** With `containerInsightsAlarms`, named alarms are optional. */
+    alarmNames: z.array(z.string().min(1).max(255)).default([]),
   })
-  .strict();
+  .strict()
+  .refine((deployment) => deployment.alarmNames.length > 0 || deployment.containerInsightsAlarms !== undefined, {
+    message: 'an EKS Deployment needs alarmNames, containerInsightsAlarms, or both',
+    path: ['alarmNames'],
+  });
 
 /** One web ACL as written in the `selfHealing` context. */
 export const WebAclConfigSchema = z

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { AutoScalingGroupTarget } from './auto-scaling-group-target.js';
+import { ContainerInsightsAlarms } from './container-insights-alarms.js';
 import type { EksDeploymentTarget } from './eks-deployment-target.js';
 import type { RemediationTarget } from './remediation-target.js';
 import { SelfHealing } from './self-healing.js';
@@ -87,15 +88,28 @@ export class SelfHealingStack extends Stack {
         maxCapacity: group.maxCapacity,
       }),
     );
-    const eksDeployments = (config.eksDeployments ?? []).map(
-      (deployment, index): EksDeploymentTarget => ({
-        ...shared(`EksAlarm${index}`, deployment),
+    const eksDeployments = (config.eksDeployments ?? []).map((deployment, index): EksDeploymentTarget => {
+      const target = shared(`EksAlarm${index}`, deployment);
+      const insights =
+        deployment.containerInsightsAlarms === undefined
+          ? undefined
+          : new ContainerInsightsAlarms(this, `ContainerInsights${index}`, {
+              cluster: deployment.cluster,
+              namespace: deployment.namespace,
+              deployment: deployment.deployment,
+              ...deployment.containerInsightsAlarms,
+            });
+      return {
+        ...target,
+        alarms: [...target.alarms, ...(insights?.alarms ?? [])],
+        dependentAlarms: [...(target.dependentAlarms ?? []), ...(insights?.dependentAlarms ?? [])],
         cluster: deployment.cluster,
         namespace: deployment.namespace,
         deployment: deployment.deployment,
         configMapDefaults: deployment.configMapDefaults,
-      }),
-    );
+        ...(deployment.parameterStorePath === undefined ? {} : { parameterStorePath: deployment.parameterStorePath }),
+      };
+    });
     const webAcls = (config.webAcls ?? []).map(
       (webAcl, index): WebAclTarget => ({
         ...shared(`WafAlarm${index}`, webAcl),

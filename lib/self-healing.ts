@@ -355,6 +355,7 @@ export class SelfHealing extends Construct {
       autoScalingGroupNames: autoScalingGroups.map((group) => group.autoScalingGroupName),
       logGroupNames: [...new Set(this.resourceScope.resources.flatMap((resource) => resource.logGroupNames))],
       eksClusters: declaredClusters(eksDeployments),
+      parameterStorePaths: [...new Set(eksDeployments.flatMap((target) => (target.parameterStorePath === undefined ? [] : [target.parameterStorePath])))],
       ...(this.wafBlockExpiry === undefined ? {} : { waf: this.wafBlockExpiry }),
       runbooksJson: runbooksJson(props.runbookDirectory ?? DEFAULT_RUNBOOK_DIRECTORY),
       decision,

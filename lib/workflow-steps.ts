@@ -23,6 +23,8 @@ export interface WorkflowResources {
   readonly logGroupNames: readonly string[];
   /** The clusters of the registered EKS Deployments. */
   readonly eksClusters: readonly DeclaredClusterRef[];
+  /** Parameter Store paths that hold values for missing ConfigMap keys (`parameterStorePath` of the EKS targets). */
+  readonly parameterStorePaths: readonly string[];
   /**
    * The WAF block machinery (IP sets, expiry schedules, `WAF_SETTINGS`).
    *
@@ -68,7 +70,7 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
   BuildContext: {
     description: "Gathers an incident's context: the group's live state, the alarm, recent incidents, the limits",
     timeout: Duration.seconds(50),
-    configure(fn, { table, resourceScope, alarmArns, logGroupNames, eksClusters }) {
+    configure(fn, { table, resourceScope, alarmArns, logGroupNames, eksClusters, parameterStorePaths }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
       table.grant(fn, 'dynamodb:Query');
@@ -88,6 +90,21 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
           ...logGroupNames.map((name) => ({
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${name}:*]`,
             reason: `FilterLogEvents is authorised on the log group's ARN with its ":*" stream suffix; the group name "${name}" is pinned.`,
+          })),
+        );
+      }
+      if (parameterStorePaths.length > 0) {
+        // String values for missing ConfigMap keys, under the declared paths only; never decrypted (no kms:Decrypt).
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['ssm:GetParameter'],
+            resources: parameterStorePaths.map((path) => `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${path}*`),
+          }),
+        );
+        Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge(
+          ...parameterStorePaths.map((path) => ({
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${path}*]`,
+            reason: `Read-only: a missing ConfigMap key's value is read as <path><configMap>/<key>, and only under the declared path "${path}".`,
           })),
         );
       }

@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { toAlarmState } from '../shared/alarms.js';
 import { describeAutoScalingGroup } from '../shared/autoscaling.js';
-import { autoScaling, cloudTrail, cloudWatch, cloudWatchLogs, documentClient, eks } from '../shared/clients.js';
+import { autoScaling, cloudTrail, cloudWatch, cloudWatchLogs, documentClient, eks, ssm } from '../shared/clients.js';
+import { readStringParameter } from '../shared/parameter-store.js';
 import { KubeConnector } from '../shared/eks/kube-client.js';
 import { declaredClustersOf } from '../shared/eks/declared-clusters.js';
 import { readWorkload } from './read-workload.js';
@@ -133,7 +134,10 @@ export const lambdaHandler = async (
       ? await runPart(
           'kubernetes',
           partTime(),
-          () => readWorkload(kubeConnector(), resource, onsetAt, logs.flatMap((part) => (part.ok ? [part.value] : []))),
+          () =>
+            readWorkload(kubeConnector(), resource, onsetAt, logs.flatMap((part) => (part.ok ? [part.value] : [])), {
+              readParameter: (name) => readStringParameter(ssm(), name),
+            }),
           reportGap,
         )
       : undefined;

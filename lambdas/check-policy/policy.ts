@@ -1,6 +1,6 @@
 import { ACTIONS, type ActionName, AUTONOMY_LEVELS, type Autonomy, isActionName, parseActionParams } from '../shared/actions/catalog.js';
 import type { Incident } from '../shared/incident.js';
-import { findResourceById, type ResourceScope, type Scope, allowedTargetsOf } from '../shared/scope.js';
+import { allowedTargetsOf, type EksDeploymentScope, findResourceById, type ResourceScope, type Scope } from '../shared/scope.js';
 import type { Decision, IncidentContext, PolicyCheck, PolicyVerdict } from '../shared/workflow.js';
 import { isSingleHost, NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../shared/addresses.js';
 
@@ -26,6 +26,28 @@ function blockDuration(minutes: number, resource: ResourceScope): PolicyCheck {
     passed,
     detail: limit === undefined ? `${resource.kind} resources cannot block addresses` : `${minutes} min, at most ${limit} min`,
   };
+}
+
+/**
+ * A ConfigMap patch sets only a value from a trusted source: declared in the
+ * deployed scope, or read by BuildContext from the ConfigMap's previous
+ * revision or Parameter Store (`context.kubernetes.trustedValues`). The plan
+ * (a model's or a runbook's) is never the source.
+ */
+function trustedValueCheck(params: Params, resource: EksDeploymentScope, context: IncidentContext): PolicyCheck {
+  const configMap = String(params.configMap);
+  const key = String(params.key);
+  const label = `${configMap}.${key}`;
+  const declaredMap = Object.hasOwn(resource.configMapDefaults, configMap) ? resource.configMapDefaults[configMap] : undefined;
+  const declared = declaredMap !== undefined && Object.hasOwn(declaredMap, key) ? declaredMap[key] : undefined;
+  if (declared !== undefined && declared === params.value) {
+    return { name: 'value-trusted', passed: true, detail: `the value for ${label} is the one declared in the scope` };
+  }
+  const read = (context.kubernetes?.trustedValues ?? []).find((value) => value.configMap === configMap && value.key === key && value.value === params.value);
+  if (read !== undefined) {
+    return { name: 'value-trusted', passed: true, detail: `the value for ${label} is the one read from ${read.detail}` };
+  }
+  return { name: 'value-trusted', passed: false, detail: `no declared or previously read value for ${label} matches the plan's; values are never invented` };
 }
 
 /** Per-action limits, checked against the live context and the deployed scope. */
@@ -79,15 +101,7 @@ function actionLimits(action: ActionName, params: Params, resource: ResourceScop
       };
       const valueChecks: PolicyCheck[] = [];
       if (action === 'patchEksConfigMap' && resource.kind === 'eks-deployment') {
-        const known = resource.configMapDefaults[String(params.configMap)]?.[String(params.key)];
-        valueChecks.push({
-          name: 'value-declared',
-          passed: known !== undefined && known === params.value,
-          detail:
-            known === params.value && params.value !== undefined
-              ? `the value for ${String(params.configMap)}.${String(params.key)} is the one declared in the scope`
-              : `no declared value for ${String(params.configMap)}.${String(params.key)} matches the plan's; values are never invented`,
-        });
+        valueChecks.push(trustedValueCheck(params, resource, context));
         if (params.restartDeployment !== undefined) {
           const own = params.restartDeployment === resource.name;
           valueChecks.push({

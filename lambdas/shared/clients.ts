@@ -10,6 +10,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './powertools.js';
 
@@ -35,6 +36,7 @@ export const cloudWatchLogs = once(() => tracer.captureAWSv3Client(new CloudWatc
 export const eventBridge = once(() => tracer.captureAWSv3Client(new EventBridgeClient(SDK_DEFAULTS)));
 export const eks = once(() => tracer.captureAWSv3Client(new EKSClient(SDK_DEFAULTS)));
 export const scheduler = once(() => tracer.captureAWSv3Client(new SchedulerClient(SDK_DEFAULTS)));
+export const ssm = once(() => tracer.captureAWSv3Client(new SSMClient(SDK_DEFAULTS)));
 export const cloudTrail = once(() => tracer.captureAWSv3Client(new CloudTrailClient(SDK_DEFAULTS)));
 /**
  * Bedrock Runtime; `BEDROCK_ENDPOINT` points it elsewhere (the local fake

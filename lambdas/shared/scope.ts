@@ -82,11 +82,23 @@ export const EksDeploymentScopeSchema = z.object({
   /** Name of the Deployment. */
   name: k8sName,
   /**
-   * Known values for ConfigMap keys, by ConfigMap then key: the only values a
-   * `patchEksConfigMap` plan may set besides a key's previous value. Nothing
+   * The ConfigMaps a `patchEksConfigMap` plan may change, each with known
+   * values for its keys (an empty record declares the ConfigMap without
+   * defaults). A patch's value must be declared here, or read by BuildContext
+   * from the ConfigMap's previous revision or from Parameter Store. Nothing
    * is ever invented.
    */
   configMapDefaults: z.record(k8sName, z.record(z.string(), z.string().max(4_096))).default({}),
+  /**
+   * Parameter Store path under which values for missing ConfigMap keys are
+   * kept, as `<path><configMap>/<key>` (String parameters only; a
+   * SecureString is never copied into a ConfigMap).
+   */
+  parameterStorePath: z
+    .string()
+    .regex(/^\/(?:[A-Za-z0-9_.-]+\/)*$/, 'a Parameter Store path such as /self-heal/shop/ (starts and ends with /)')
+    .max(900)
+    .optional(),
   ...ResourceScopeFields,
 });
 export type EksDeploymentScope = z.infer<typeof EksDeploymentScopeSchema>;

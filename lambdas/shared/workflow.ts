@@ -154,6 +154,16 @@ export const ChangeSchema = z.object({
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
+/** A value for a ConfigMap key, read from a trusted source, with where it was found. */
+export const TrustedValueSchema = z.object({
+  configMap: z.string(),
+  key: z.string(),
+  value: z.string().max(4_096),
+  from: z.enum(['previous-revision', 'parameter-store']),
+  detail: z.string().max(500),
+});
+export type TrustedValue = z.infer<typeof TrustedValueSchema>;
+
 /** The Deployment of an EKS incident as BuildContext read it (read-only), and what the analyzers found. */
 export const WorkloadContextSchema = z.object({
   cluster: z.string(),
@@ -172,6 +182,13 @@ export const WorkloadContextSchema = z.object({
   gitOps: z.string().max(2_000).optional(),
   /** The analyzers' findings, most severe and closest to the onset first. Their log tails are UNTRUSTED. */
   findings: z.array(FindingSchema).default([]),
+  /**
+   * Values for a missing ConfigMap key that BuildContext read from a trusted
+   * source other than the scope's declared defaults: the ConfigMap's
+   * previous revision, or Parameter Store. The policy accepts a patch's
+   * value only when it is declared in the scope or listed here.
+   */
+  trustedValues: z.array(TrustedValueSchema).max(8).default([]),
 });
 export type WorkloadContext = z.infer<typeof WorkloadContextSchema>;
 

@@ -5,6 +5,7 @@ import type { SelfHealingConfig } from '../../lib/self-healing-config.js';
 import {
   acknowledgementsIn,
   EKS_AND_WAF_CONFIG,
+  EKS_DIAGNOSIS_CONFIG,
   FOUNDATION_MODEL_CONFIG,
   OBSERVE_CONFIG,
   RUNBOOKS_ONLY_CONFIG,
@@ -32,6 +33,7 @@ describe.each<[string, SelfHealingConfig]>([
   ['RUNBOOKS_ONLY_CONFIG (model off, no log groups)', RUNBOOKS_ONLY_CONFIG],
   ['FOUNDATION_MODEL_CONFIG (in-region foundation model)', FOUNDATION_MODEL_CONFIG],
   ['EKS_AND_WAF_CONFIG (one EKS Deployment, one web ACL, no group)', EKS_AND_WAF_CONFIG],
+  ['EKS_DIAGNOSIS_CONFIG (Container Insights alarms, Parameter Store values)', EKS_DIAGNOSIS_CONFIG],
   ['OBSERVE_CONFIG (anomaly alarm, log intake with every option)', OBSERVE_CONFIG],
 ])('cdk-nag with %s', (_name, config) => {
   let synthesized: SynthesizedStack;

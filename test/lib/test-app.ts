@@ -117,6 +117,20 @@ export const EKS_AND_WAF_CONFIG: SelfHealingConfig = {
   guardrails: { protectedCidrs: ['203.0.113.0/24'], allowedNamespaces: ['payments'] },
 };
 
+/**
+ * `EKS_AND_WAF_CONFIG`'s Deployment with its diagnosis options on: Container
+ * Insights alarms (the failed-node one as a dependent alarm) and a Parameter
+ * Store path for missing ConfigMap keys.
+ */
+export const EKS_DIAGNOSIS_CONFIG: SelfHealingConfig = {
+  ...EKS_AND_WAF_CONFIG,
+  eksDeployments: EKS_AND_WAF_CONFIG.eksDeployments!.map((deployment) => ({
+    ...deployment,
+    parameterStorePath: '/self-heal/payments/',
+    containerInsightsAlarms: { failedNodes: true },
+  })),
+};
+
 /** A user signature of `OBSERVE_CONFIG`, as the config writes it. */
 export const DECLINE_STORM_SIGNATURE = {
   id: 'payment-declined-storm',

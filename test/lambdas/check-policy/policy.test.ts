@@ -194,8 +194,8 @@ describe('evaluatePolicy', () => {
     it('allows a ConfigMap patch with the value the scope declares, and a restart of its own Deployment', () => {
       const verdict = judgeEks(patch({ restartDeployment: 'checkout' }));
       expect(verdict).toMatchObject({ allowed: true, autonomy: 'approve' });
-      expect(verdict.checks.filter((check) => ['value-declared', 'restart-own-deployment'].includes(check.name))).toEqual([
-        { name: 'value-declared', passed: true, detail: 'the value for checkout-config.DB_POOL_SIZE is the one declared in the scope' },
+      expect(verdict.checks.filter((check) => ['value-trusted', 'restart-own-deployment'].includes(check.name))).toEqual([
+        { name: 'value-trusted', passed: true, detail: 'the value for checkout-config.DB_POOL_SIZE is the one declared in the scope' },
         { name: 'restart-own-deployment', passed: true, detail: 'restarts checkout after the patch' },
       ]);
     });
@@ -203,15 +203,51 @@ describe('evaluatePolicy', () => {
     it('denies a ConfigMap patch with an invented value', () => {
       const verdict = judgeEks(patch({ value: '200' }));
       expect(verdict.allowed).toBe(false);
-      expect(verdict.reasons).toEqual(['value-declared: no declared value for checkout-config.DB_POOL_SIZE matches the plan\'s; values are never invented']);
+      expect(verdict.reasons).toEqual(['value-trusted: no declared or previously read value for checkout-config.DB_POOL_SIZE matches the plan\'s; values are never invented']);
+    });
+
+    describe('a value read from a trusted source', () => {
+      const withTrusted = (trustedValues: NonNullable<IncidentContext['kubernetes']>['trustedValues']): IncidentContext => ({
+        ...eksContext(),
+        kubernetes: {
+          cluster: 'prod', namespace: 'shop', deployment: 'checkout', images: [], previousImages: [], replicas: 2, readyReplicas: 0, findings: [], trustedValues,
+        },
+      });
+      const previous = { configMap: 'checkout-config', key: 'FEATURE_FLAGS', value: 'search,cart', from: 'previous-revision' as const, detail: 'key FEATURE_FLAGS of ConfigMap shop/checkout-config as last applied' };
+      const judgeWith = (decision: Decision, context: IncidentContext) => evaluatePolicy({ incident: testEksIncident(), context, decision, scope: eksScope() });
+
+      it("allows the value BuildContext read from the ConfigMap's previous revision, and says where it came from", () => {
+        const verdict = judgeWith(patch({ key: 'FEATURE_FLAGS', value: 'search,cart' }), withTrusted([previous]));
+        expect(verdict.allowed).toBe(true);
+        expect(verdict.checks.find((check) => check.name === 'value-trusted')).toEqual({
+          name: 'value-trusted',
+          passed: true,
+          detail: 'the value for checkout-config.FEATURE_FLAGS is the one read from key FEATURE_FLAGS of ConfigMap shop/checkout-config as last applied',
+        });
+      });
+
+      it('denies a different value for the same key, and the same value for another key or ConfigMap', () => {
+        const context = withTrusted([previous]);
+        expect(judgeWith(patch({ key: 'FEATURE_FLAGS', value: 'search' }), context).allowed).toBe(false);
+        expect(judgeWith(patch({ key: 'OTHER', value: 'search,cart' }), context).allowed).toBe(false);
+        expect(judgeWith(patch({ configMap: 'payments-config', key: 'FEATURE_FLAGS', value: 'search,cart' }), context).reasons.map((reason) => reason.split(':')[0])).toEqual([
+          'target-allowed',
+          'value-trusted',
+        ]);
+      });
+
+      it('allows a String value from Parameter Store', () => {
+        const stored = { ...previous, value: 'from-ssm', from: 'parameter-store' as const, detail: 'Parameter Store /shop/checkout-config/FEATURE_FLAGS' };
+        expect(judgeWith(patch({ key: 'FEATURE_FLAGS', value: 'from-ssm' }), withTrusted([stored])).allowed).toBe(true);
+      });
     });
 
     it('denies a ConfigMap patch of a key the scope declares no value for', () => {
-      expect(failed(patch({ key: 'FEATURE_FLAGS', value: 'all' }))).toEqual(['value-declared']);
+      expect(failed(patch({ key: 'FEATURE_FLAGS', value: 'all' }))).toEqual(['value-trusted']);
     });
 
     it('denies a ConfigMap the scope does not declare', () => {
-      expect(failed(patch({ configMap: 'payments-config' }))).toEqual(['target-allowed', 'value-declared']);
+      expect(failed(patch({ configMap: 'payments-config' }))).toEqual(['target-allowed', 'value-trusted']);
     });
 
     it('denies a patch that restarts another Deployment', () => {
