@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { handlerEntry, REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../lib/workflow-functions.js';
+import { workflowStep } from './workflow-step.js';
 import { localFunctionArn, localLambdaContext } from './lambda-context.js';
 import { newTaskToken } from './simulated-callbacks.js';
 
@@ -149,7 +150,7 @@ export class LocalWorkflow {
         throughJson(
           override !== undefined
             ? await override(taskInput)
-            : await target!.handler(structuredClone(taskInput), localLambdaContext(target!.name, timeoutMs)),
+            : await workflowStep.run(stateName, () => target!.handler(structuredClone(taskInput), localLambdaContext(target!.name, timeoutMs))),
         );
     }
 

@@ -13,6 +13,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createStateTable, LOCAL_AWS_ENV, startLocalDynamoDb } from './local-dynamodb.js';
+import { installDynamoDbChaos } from './dynamodb-chaos.js';
 import { type LocalRun, LocalWorkflow, type LocalWorkflowOptions } from './local-workflow.js';
 import { resourceIdByName, type Scenario, scopeOf } from './scenario.js';
 import { LOCAL_APPROVAL_URL, SimulatedApprover } from './simulated-approver.js';
@@ -119,6 +120,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     }
 
     const workflow = await LocalWorkflow.load();
+    if (scenario.world.chaos?.dynamoDb !== undefined) await installDynamoDbChaos(world);
     const intake = ((await import(handlerEntry('intake'))) as { handler: IntakeHandler }).handler;
     const approver = await SimulatedApprover.load(world, scenario.approvals, print);
 

@@ -198,8 +198,26 @@ export const WorldChaosSchema = z.object({
   errors: z.array(z.string()).min(1).default(['ThrottlingException', 'ServiceUnavailable', 'InternalFailure']),
   /** Operations that are never disturbed (e.g. the start of runs, when intake is not retried). */
   spare: z.array(z.string()).default([]),
+  /**
+   * Also disturb the DynamoDB calls the workflow's steps make:
+   * ProvisionedThroughputExceeded before a call takes effect, and
+   * InternalServerError after a write did. Calls outside a step (the
+   * intake, the scenario's own reads) are left alone. The rates are their
+   * own: a step makes several DynamoDB calls (its idempotency record, the
+   * lease, the ledger) for each call to another service.
+   */
+  dynamoDb: z
+    .object({
+      /** Chance that a call fails (throttled) before it takes effect. */
+      failureRate: z.number().min(0).max(1),
+      /** Chance that a write takes effect but its response is lost. */
+      lostResponseRate: z.number().min(0).max(1).default(0),
+    })
+    .optional(),
 });
 export type WorldChaos = z.infer<typeof WorldChaosSchema>;
+
+const DYNAMODB_WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand', 'BatchWriteItemCommand']);
 
 const MUTATING = new Set([
   'SetDesiredCapacity',
@@ -855,6 +873,26 @@ export class SimulatedWorld {
     }
     this.calls.push({ operation, input });
     return answer();
+  }
+
+  /**
+   * Seeded chaos for one DynamoDB call a workflow step makes (see
+   * `WorldChaos.dynamoDb`): `fail` before it takes effect, `lose` its
+   * response after it took effect, or nothing. Recorded with the world's calls.
+   */
+  dynamoDbChaos(command: string, input: unknown): 'fail' | 'lose' | undefined {
+    const chaos = this.chaos?.dynamoDb;
+    if (chaos === undefined) return undefined;
+    const operation = `DynamoDB.${command.replace(/Command$/, '')}`;
+    if (this.random() < chaos.failureRate) {
+      this.calls.push({ operation, input, failed: 'ProvisionedThroughputExceededException' });
+      return 'fail';
+    }
+    if (DYNAMODB_WRITES.has(command) && this.random() < chaos.lostResponseRate) {
+      this.calls.push({ operation, input, failed: 'lost response' });
+      return 'lose';
+    }
+    return undefined;
   }
 
   private unsupported(service: string, input: unknown): never {

@@ -103,10 +103,11 @@ describe('reliability: flapping and faults', () => {
     );
   });
 
-  it('under seeded random failures, throttling and lost responses on every AWS call, no action is doubled, no lease leaks, every incident ends', async ({ task }) => {
+  it('under seeded random failures, throttling and lost responses on every AWS call (DynamoDB included), no action is doubled, no lease leaks, every incident ends', async ({ task }) => {
     const seeds = [1, 2, 3, 4, 5, 6];
     let incidents = 0;
     let injected = 0;
+    let dynamoDbFaults = 0;
     let resolved = 0;
     let escalated = 0;
     let leaked = 0;
@@ -123,7 +124,8 @@ describe('reliability: flapping and faults', () => {
         world: {
           autoScalingGroups: groups.map((group) => ({ name: group, minSize: 2, maxSize: 20, desiredCapacity: 4, cpuDemand: 380 })),
           alarms: groups.map((group) => ({ name: `${group}-cpu-high`, autoScalingGroupName: group, threshold: 70 })),
-          chaos: { seed, failureRate: 0.12, lostResponseRate: 0.25 },
+          // DynamoDB at lower rates: every step makes several DynamoDB calls (idempotency record, lease, ledger) per other call.
+          chaos: { seed, failureRate: 0.12, lostResponseRate: 0.25, dynamoDb: { failureRate: 0.05, lostResponseRate: 0.05 } },
         },
         signals: groups.map((group) => ({ alarm: `${group}-cpu-high` })),
         expect: { executions: groups.length },
@@ -131,6 +133,7 @@ describe('reliability: flapping and faults', () => {
 
       incidents += result.incidents.length;
       injected += result.world.calls.filter((call) => call.failed !== undefined).length;
+      dynamoDbFaults += result.world.calls.filter((call) => call.failed !== undefined && call.operation.startsWith('DynamoDB.')).length;
       resolved += result.incidents.filter((incident) => incident.status === 'resolved').length;
       escalated += result.incidents.filter((incident) => incident.status === 'escalated').length;
       leaked += result.leakedLeases.length;
@@ -147,8 +150,9 @@ describe('reliability: flapping and faults', () => {
       }
     }
     expect(injected).toBeGreaterThan(50);
+    expect(dynamoDbFaults).toBeGreaterThan(20);
 
     report(task.meta, { faults: { incidents, injected, resolved, escalated }, leakedLeases: leaked, duplicateActions: duplicates });
-    console.log(`faults: ${seeds.length} seeds, ${incidents} incidents, ${injected} injected faults → ${resolved} resolved, ${escalated} escalated, ${leaked} leaked leases, ${duplicates} duplicate actions`);
+    console.log(`faults: ${seeds.length} seeds, ${incidents} incidents, ${injected} injected faults (${dynamoDbFaults} on DynamoDB) → ${resolved} resolved, ${escalated} escalated, ${leaked} leaked leases, ${duplicates} duplicate actions`);
   });
 });
