@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-grants.js';
+import { allowLifecycleNotifications } from './lifecycle-notifications.js';
 import { RemediationFunction } from './remediation-function.js';
 
 export interface AlarmIntakeProps {
@@ -32,6 +33,13 @@ export interface AlarmIntakeProps {
    * @default - the alarm has no action
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Topic the intake function announces each new incident on (`incident-opened`).
+   *
+   * @default - new incidents are not announced
+   */
+  readonly notificationTopic?: sns.ITopic;
 
   /**
    * How long the intake function's log group keeps its events.
@@ -123,6 +131,7 @@ export class AlarmIntake extends Construct {
     });
     props.table.grant(this.function, ...IDEMPOTENCY_TABLE_ACTIONS);
     props.stateMachine.grantStartExecution(this.function);
+    if (props.notificationTopic) allowLifecycleNotifications(this.function, props.notificationTopic);
 
     this.rule = new events.Rule(this, 'AlarmStateChange', {
       description: 'A registered self-healing alarm entered the ALARM state',

@@ -135,6 +135,38 @@ export const SelfHealingConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Opt-in AWS FIS experiment templates for a game day (see docs/game-day.md). */
+    gameDay: z
+      .object({
+        /** CPU stress on the instances of registered groups; every registered group when the names are left out. */
+        cpuStress: z
+          .object({
+            autoScalingGroupNames: z.array(z.string().min(1).max(255)).optional(),
+            durationMinutes: z.number().int().min(1).max(720).optional(),
+            loadPercent: z.number().int().min(1).max(100).optional(),
+            instancePercent: z.number().int().min(1).max(100).optional(),
+          })
+          .strict()
+          .optional(),
+        /** Errors injected into a role's EC2 API calls. */
+        apiErrors: z
+          .object({
+            roleArn: z.string().min(20),
+            operations: z.array(z.string().min(1)).min(1),
+            fault: z.enum(['throttle', 'internal-error', 'unavailable']).optional(),
+            percentage: z.number().int().min(1).max(100).optional(),
+            durationMinutes: z.number().int().min(1).max(720).optional(),
+          })
+          .strict()
+          .optional(),
+        /** Names of your own alarms that stop every experiment, in the stack's account and region. */
+        stopConditionAlarmNames: z.array(z.string().min(1).max(255)).max(3).optional(),
+        experimentLogs: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    /** A Slack channel for every notification, through AWS Chatbot (the workspace authorised in its console first). */
+    chatbotSlack: z.object({ slackWorkspaceId: z.string().min(1), slackChannelId: z.string().min(1) }).strict().optional(),
     decision: z
       .object({
         /** Bedrock model or inference profile id; null turns the model off. */

@@ -37,6 +37,14 @@ type SharedTargetConfig = Pick<
 
 const minutes = (value: number | undefined) => (value === undefined ? undefined : Duration.minutes(value));
 
+/** `cpu-stress-web.1` → `CpuStressWeb1`: an output id from a template's name. */
+const pascalCase = (text: string) =>
+  text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join('');
+
 /**
  * Deploys `SelfHealing` for the Auto Scaling groups, EKS Deployments and web
  * ACLs named in the config. Alarms are referenced by name in the stack's own
@@ -140,6 +148,18 @@ export class SelfHealingStack extends Stack {
         minConfidence: config.decision.minConfidence,
         timeout: config.decision.timeoutSeconds === undefined ? undefined : Duration.seconds(config.decision.timeoutSeconds),
       },
+      gameDay: config.gameDay && {
+        cpuStress: config.gameDay.cpuStress && {
+          autoScalingGroupNames: config.gameDay.cpuStress.autoScalingGroupNames,
+          duration: minutes(config.gameDay.cpuStress.durationMinutes),
+          loadPercent: config.gameDay.cpuStress.loadPercent,
+          instancePercent: config.gameDay.cpuStress.instancePercent,
+        },
+        apiErrors: config.gameDay.apiErrors && { ...config.gameDay.apiErrors, duration: minutes(config.gameDay.apiErrors.durationMinutes) },
+        stopConditionAlarms: importAlarms('GameDayStopAlarm', config.gameDay.stopConditionAlarmNames),
+        experimentLogs: config.gameDay.experimentLogs,
+      },
+      chatbotSlack: config.chatbotSlack,
     });
 
     if (config.notificationEmail) {
@@ -161,6 +181,14 @@ export class SelfHealingStack extends Stack {
       new CfnOutput(this, 'LogIntakeDeadLetterQueueUrl', {
         value: this.selfHealing.logIntake.deadLetterQueue.queue.queueUrl,
         description: 'Log batches the log intake could not mine, with their payloads',
+      });
+    }
+    new CfnOutput(this, 'DashboardName', { value: this.selfHealing.dashboard.dashboardName });
+    new CfnOutput(this, 'DashboardUrl', { value: this.selfHealing.dashboard.dashboardUrl, description: 'The healer\'s CloudWatch dashboard' });
+    for (const { name, template } of this.selfHealing.gameDay?.templates ?? []) {
+      new CfnOutput(this, `GameDay${pascalCase(name)}TemplateId`, {
+        value: template.attrId,
+        description: `FIS experiment template ${name}: aws fis start-experiment --experiment-template-id <this>`,
       });
     }
     if (this.selfHealing.wafBlockExpiry !== undefined) {

@@ -23,6 +23,10 @@ import { RemediationFunction } from './remediation-function.js';
 import { REMEDIATION_TARGET_DEFAULTS, type RemediationTarget } from './remediation-target.js';
 import { RemediationWorkflow } from './remediation-workflow.js';
 import { DecisionSettingsSchema } from '../lambdas/decide/decision-settings.js';
+import { GameDayExperiments, type GameDayProps } from './game-day-experiments.js';
+import { HealerDashboard } from './healer-dashboard.js';
+import { SelfMonitoring } from './self-monitoring.js';
+import { type SlackChannelProps, SlackNotifications } from './slack-notifications.js';
 import { buildResourceScope, InvalidResourceScopeError } from './resource-scope.js';
 import { StateTable } from './state-table.js';
 import { WAF_BLOCK_LIMIT_DEFAULTS, type WafBlockLimits } from './waf-block-limits.js';
@@ -85,9 +89,11 @@ export interface SelfHealingProps {
   readonly mode?: Mode;
 
   /**
-   * Topic for escalations and for the dead-letter alarm. A topic of your own
-   * must let the escalation function publish (and use its KMS key, if the key
-   * is not known to CDK) and let CloudWatch alarms publish to it.
+   * Topic for every notification (incident opened, approval requested,
+   * action taken or undone, verified healthy, escalated, circuit opened) and
+   * for the alarms on the healer. A topic of your own must let the publishing
+   * functions publish (and use its KMS key, if the key is not known to CDK)
+   * and let CloudWatch alarms publish to it.
    *
    * @default - a new topic, encrypted with a new customer-managed KMS key, that requires TLS
    */
@@ -156,6 +162,33 @@ export interface SelfHealingProps {
    * @default - on when any target declares `logGroupNames`, with the built-in signatures, every event, the default bus
    */
   readonly logIntake?: LogIntakeOptions;
+
+  /**
+   * Name of the healer's CloudWatch dashboard (incidents, time to recover,
+   * actions, decisions, circuits, and the healer's own alarms); unique in the
+   * account and region.
+   *
+   * @default - `<stack name>-SelfHealing`
+   */
+  readonly dashboardName?: string;
+
+  /**
+   * Opt-in AWS FIS experiment templates for a game day: CPU stress on the
+   * registered Auto Scaling groups' instances, API errors on a role's EC2
+   * calls. Every template stops when the healer's own alarms fire.
+   *
+   * @default - no experiment templates
+   */
+  readonly gameDay?: GameDayProps;
+
+  /**
+   * A Slack channel that receives every notification of the topic through
+   * AWS Chatbot, with a read-only guardrail. The workspace must already be
+   * authorised in the Chatbot console.
+   *
+   * @default - no chat channel
+   */
+  readonly chatbotSlack?: SlackChannelProps;
 }
 
 /** A current Claude model on Bedrock, through the global cross-region inference profile. */
@@ -262,6 +295,14 @@ export class SelfHealing extends Construct {
   readonly logIntake?: LogIntake;
   /** The anomaly-detection alarms the targets declare, each also in its target's `alarmNames`. */
   readonly anomalyAlarms: readonly AnomalyAlarm[];
+  /** The alarms on the healer itself, each notifying the topic. */
+  readonly selfMonitoring: SelfMonitoring;
+  /** The healer's CloudWatch dashboard. */
+  readonly dashboard: HealerDashboard;
+  /** The FIS experiment templates; only when `gameDay` is set. */
+  readonly gameDay?: GameDayExperiments;
+  /** The Slack channel configuration; only when `chatbotSlack` is set. */
+  readonly slack?: SlackNotifications;
 
   constructor(scope: Construct, id: string, props: SelfHealingProps) {
     super(scope, id);
@@ -404,6 +445,7 @@ export class SelfHealing extends Construct {
       stateMachine: this.stateMachine,
       resourceScope: serialisedScope,
       alarmTopic: this.topic,
+      notificationTopic: this.topic,
       logRetention: props.logRetention,
     });
     this.intakeFunction = intake.function;
@@ -420,6 +462,46 @@ export class SelfHealing extends Construct {
         alarmTopic: this.topic,
         logRetention: props.logRetention,
       });
+    }
+
+    // Watching the healer itself: alarms to the topic, the dashboard, and (opt-in) game days and Slack.
+    const intakeFunctions = [
+      { name: 'alarm intake', function: intake.function },
+      ...(this.logIntake === undefined ? [] : [{ name: 'log intake', function: this.logIntake.function }]),
+    ];
+    this.selfMonitoring = new SelfMonitoring(this, 'SelfMonitoring', {
+      stateMachine: this.stateMachine,
+      intakeFunctions,
+      topic: this.topic,
+      existingAlarms: [
+        intake.deadLetterAlarm,
+        ...(this.logIntake === undefined ? [] : [this.logIntake.deadLetterQueue.alarm, this.logIntake.destinationFailureAlarm]),
+        ...(this.wafBlockExpiry === undefined ? [] : [this.wafBlockExpiry.deadLetterAlarm]),
+      ],
+      ...(decision.modelId === undefined ? {} : { decideLogGroup: this.workflowFunctions.Decide.logGroup }),
+    });
+    this.dashboard = new HealerDashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      stateMachine: this.stateMachine,
+      intakeFunctions,
+      deadLetterQueues: [
+        { name: 'Intake dead-letter queue', queue: intake.deadLetterQueue },
+        ...(this.logIntake === undefined ? [] : [{ name: 'Log intake dead-letter queue', queue: this.logIntake.deadLetterQueue.queue }]),
+        ...(this.wafBlockExpiry === undefined ? [] : [{ name: 'WAF block expiry dead-letter queue', queue: this.wafBlockExpiry.deadLetterQueue }]),
+      ],
+      alarms: this.selfMonitoring.alarms,
+      modelDecides: decision.modelId !== undefined,
+    });
+    if (props.gameDay !== undefined) {
+      this.gameDay = new GameDayExperiments(this, 'GameDay', {
+        ...props.gameDay,
+        registeredAutoScalingGroups: autoScalingGroups.map((group) => group.autoScalingGroupName),
+        healerAlarms: this.selfMonitoring.healerBroken,
+        logRetention: props.logRetention,
+      });
+    }
+    if (props.chatbotSlack !== undefined) {
+      this.slack = new SlackNotifications(this, 'Slack', { ...props.chatbotSlack, topic: this.topic });
     }
   }
 }

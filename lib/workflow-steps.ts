@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { DeclaredClusterRef } from './declared-resources.js';
 import { EKS_READER_GROUP, EKS_REMEDIATOR_GROUP, grantEksClusterAccess } from './eks-access.js';
 import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-grants.js';
+import { allowLifecycleNotifications } from './lifecycle-notifications.js';
 import type { RemediationFunction } from './remediation-function.js';
 import { BLOCK_SCHEDULE_ACTIONS, type WafBlockExpiry } from './waf-block-expiry.js';
 import type { WorkflowFunctionId } from './workflow-functions.js';
@@ -164,10 +165,12 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
   ScaleOutAsg: {
     description: "Records the group's capacity, then raises its desired capacity to the planned target",
     timeout: Duration.seconds(50),
-    configure(fn, { table, resourceScope, autoScalingGroupNames }) {
+    configure(fn, { table, topic, resourceScope, autoScalingGroupNames }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
       table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
+      // Announces the scale-out it made, and its undo.
+      allowLifecycleNotifications(fn, topic);
       // No registered group: nothing may be scaled (the guard refuses any plan before a call).
       if (autoScalingGroupNames.length === 0) return;
       const groups = autoScalingGroupNames.map(autoScalingGroupArn);
@@ -195,11 +198,13 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
   BlockIpInWaf: {
     description: 'Blocks one flooding address in the site\'s WAF IP set, with its expiry scheduled first; undoes it when verification fails',
     timeout: Duration.seconds(50),
-    configure(fn, { table, resourceScope, waf }) {
+    configure(fn, { table, topic, resourceScope, waf }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
       // Idempotency, the attempt record and the safety ledger, and the block ledger (conditional writes, no query).
       table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
+      // Announces the block it made, and its undo.
+      allowLifecycleNotifications(fn, topic);
       // Without a registered web ACL the function has no WAF_SETTINGS and fails
       // at start-up: a plan that reaches it escalates without touching anything.
       if (waf === undefined) return;
@@ -212,11 +217,13 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
   ActOnEks: {
     description: 'Rolls back, restarts or patches the ConfigMap of an EKS Deployment in an allowlisted namespace; undoes it when verification fails',
     timeout: Duration.seconds(50),
-    configure(fn, { table, resourceScope, eksClusters }) {
+    configure(fn, { table, topic, resourceScope, eksClusters }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
       // Idempotency, the attempt record and the safety ledger.
       table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
+      // Announces the change it made, and its undo.
+      allowLifecycleNotifications(fn, topic);
       // DescribeCluster on exactly the declared clusters, and an access entry
       // per cluster into the Kubernetes group whose namespaced RBAC is in lib/eks-rbac/.
       grantEksClusterAccess(fn, eksClusters, EKS_REMEDIATOR_GROUP);
@@ -240,17 +247,21 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
   RecordAttemptResult: {
     description: "Writes an attempt's verified result to the resource's ledger and opens its circuit when fixes keep failing",
     timeout: Duration.seconds(15),
-    configure(fn, { table }) {
+    configure(fn, { table, topic }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS, 'dynamodb:Query');
+      // Announces a circuit it opened.
+      allowLifecycleNotifications(fn, topic);
     },
   },
   RecordOutcome: {
     description: 'Records how an incident ended, releases the lease and starts the (exponential) cooldown',
     timeout: Duration.seconds(15),
-    configure(fn, { table }) {
+    configure(fn, { table, topic }) {
       fn.addEnvironment('TABLE_NAME', table.tableName);
       table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS, 'dynamodb:Query');
+      // Announces a verified recovery.
+      allowLifecycleNotifications(fn, topic);
     },
   },
   EscalateIncident: {

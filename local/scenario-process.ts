@@ -1,6 +1,7 @@
 import './polyfills.js';
 import { loadScenario } from './scenario.js';
 import { runScenario } from './run-scenario.js';
+import { displayPath, reportsDirectory, writeScenarioReports } from './write-reports.js';
 
 /**
  * Runs one scenario file in this process and prints its timeline. Exit
@@ -11,7 +12,7 @@ import { runScenario } from './run-scenario.js';
 async function main(): Promise<number> {
   const [file, ...flags] = process.argv.slice(2);
   if (file === undefined) {
-    console.error('usage: scenario-process.ts SCENARIO.json [--verbose]');
+    console.error('usage: scenario-process.ts SCENARIO.json [--verbose] [--reports-dir=DIR]');
     return 2;
   }
   const scenario = loadScenario(file);
@@ -20,6 +21,9 @@ async function main(): Promise<number> {
   const report = await runScenario(scenario, { print: (line) => console.log(line), verbose: flags.includes('--verbose') });
   for (const incident of report.incidents) {
     console.log(`  incident ${incident.incidentId} on ${incident.resource}: ${incident.status} — ${incident.summary ?? ''}`);
+  }
+  for (const written of writeScenarioReports(scenario.name, report.executions, reportsDirectory(flags))) {
+    console.log(`  report: ${displayPath(written)}`);
   }
   if (report.passed) {
     console.log(`  ✔ ${scenario.name}: as expected`);

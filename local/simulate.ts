@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { displayPath, reportsDirectory } from './write-reports.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultDirectory = path.resolve(here, '..', 'scenarios');
@@ -29,7 +30,9 @@ function runOne(file: string, flags: string[]): Promise<number> {
 /**
  * `npm start`: runs every scenario (or those named) against the real state
  * machine definition and handlers, dynalite and the simulated world, prints
- * each incident's timeline, and exits non-zero if any scenario misses.
+ * each incident's timeline, writes an HTML report per execution under
+ * `reports/` (`--reports-dir=DIR` or `SELF_HEAL_REPORTS_DIR` to move it),
+ * and exits non-zero if any scenario misses.
  */
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -44,6 +47,7 @@ async function main(): Promise<number> {
   console.log('\nsummary');
   for (const result of results) console.log(`  ${result.code === 0 ? '✔' : '✖'} ${result.name}`);
   console.log(`scenarios: ${results.length - failed.length} passed, ${failed.length} failed`);
+  console.log(`reports: ${displayPath(reportsDirectory(flags))}/ (one HTML page per execution)`);
   return failed.length === 0 ? 0 : 1;
 }
 

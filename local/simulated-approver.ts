@@ -6,7 +6,7 @@ import type { SimulatedWorld } from './simulated-world.js';
 
 /**
  * The human on the other end of an approval, for local runs. When the
- * workflow waits on an approval, the approver finds the `plan.awaiting-approval`
+ * workflow waits on an approval, the approver finds the `approval-requested`
  * notification, opens its link and submits the form through the REAL
  * approval-callback handler, as a browser would through the function URL.
  * Scenario answers are used in order.
@@ -36,10 +36,9 @@ interface UrlResponse {
 type UrlHandler = (event: LambdaFunctionURLEvent, context: Context) => Promise<UrlResponse>;
 
 interface AwaitingApproval {
-  type: 'plan.awaiting-approval';
+  type: 'approval-requested';
   incidentId: string;
-  approveUrl: string;
-  rejectUrl: string;
+  details: { approveUrl: string; rejectUrl: string };
 }
 
 /** The event a Lambda function URL delivers for a browser request (payload format 2.0). */
@@ -145,7 +144,7 @@ export class SimulatedApprover {
       const incidentId = (payload as { incident?: { incidentId?: string } }).incident?.incidentId;
       const request = this.takeRequest(incidentId);
       const answer = step.answer === 'reject' ? 'reject' : 'approve';
-      const link = new URL(answer === 'approve' ? request.approveUrl : request.rejectUrl);
+      const link = new URL(answer === 'approve' ? request.details.approveUrl : request.details.rejectUrl);
 
       const page = await this.send(functionUrlEvent(link, 'GET'), 200, `GET ${answer} link`);
       if (!page.headers['content-type']?.startsWith('text/html')) throw new Error(`GET ${answer} link: not an HTML page`);
@@ -173,12 +172,12 @@ export class SimulatedApprover {
       } catch {
         continue;
       }
-      if (message.type === 'plan.awaiting-approval' && message.incidentId === incidentId) {
+      if (message.type === 'approval-requested' && message.incidentId === incidentId) {
         this.usedNotifications.add(index);
         return message as AwaitingApproval;
       }
     }
-    throw new Error(`no plan.awaiting-approval notification was published for ${incidentId ?? 'the incident'}`);
+    throw new Error(`no approval-requested notification was published for ${incidentId ?? 'the incident'}`);
   }
 
   private async send(event: LambdaFunctionURLEvent, expected: number, what: string): Promise<UrlResponse> {

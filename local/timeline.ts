@@ -1,90 +1,11 @@
 import { causeMessage } from '../lambdas/shared/step-functions-errors.js';
+import { summariseStep } from '../lambdas/shared/report/step-summary.js';
 import type { LocalRun } from './local-workflow.js';
 
 type Event = LocalRun['events'][number];
 type Json = Record<string, any>;
 
 const clip = (text: string, max = 220): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
-
-/** One line about what a state did, from its output; the state names are the ASL's. */
-function summarise(stateName: string, output: Json | undefined): string {
-  try {
-    return describeState(stateName, output);
-  } catch {
-    // A state that was caught exits without its result; the caught line says what happened.
-    return '';
-  }
-}
-
-function describeState(stateName: string, output: Json | undefined): string {
-  if (output === undefined) return '';
-  switch (stateName) {
-    case 'BuildContext': {
-      const context = output.context as Json;
-      const group = context.autoScalingGroup as Json | undefined;
-      const kube = context.kubernetes as Json | undefined;
-      const alarm = context.alarm as Json | undefined;
-      const alarmText = alarm
-        ? `alarm ${alarm.name} ${alarm.state}${alarm.latestValue === undefined ? '' : ` at ${alarm.latestValue}`} (threshold ${alarm.threshold})`
-        : 'alarm unavailable';
-      const gaps = (context.gaps as string[]).length > 0 ? `; gaps: ${(context.gaps as string[]).join('; ')}` : '';
-      const logLines = (context.logs as Json[]).reduce((sum: number, excerpt: Json) => sum + (excerpt.lines as Json[]).length, 0);
-      const subject =
-        group !== undefined
-          ? `${group.name}: desired ${group.desiredCapacity} (min ${group.minSize}, max ${group.maxSize}), ${group.inServiceInstances} in service`
-          : kube !== undefined
-            ? `${kube.namespace}/${kube.deployment}: revision ${kube.revision ?? '?'} (${(kube.images as string[]).join(', ')}), ${kube.readyReplicas}/${kube.replicas} ready; findings: ${(kube.findings as Json[]).map((finding) => finding.reason).join(', ') || 'none'}${kube.gitOps ? '; GitOps-managed' : ''}`
-            : `${context.resource.id}: ${logLines} log line(s) read`;
-      return `${subject}; ${alarmText}; mode ${context.mode}${gaps}`;
-    }
-    case 'Decide': {
-      const decision = output.decision as Json;
-      const source = decision.source === 'bedrock' ? `bedrock:${decision.model?.modelId}` : `runbook:${decision.runbookId}`;
-      const model = decision.model ? ` · ${decision.model.inputTokens}+${decision.model.outputTokens} tokens` : '';
-      const fallback = decision.fallbackReason ? ` · model not used: ${decision.fallbackReason}` : '';
-      return `[${source}] ${decision.action} on ${decision.target} (confidence ${decision.confidence}${model}${fallback}) — ${decision.rationale}`;
-    }
-    case 'CheckPolicy':
-      return `${output.policy.summary}`;
-    case 'RequestApproval':
-      // A rejection or a timeout is caught: the state exits without an approval, and the caught line says why.
-      return output.approval === undefined ? '' : `approved by ${output.approval.decidedBy} at ${output.approval.decidedAt}`;
-    case 'AcquireLease':
-      return `lease on ${output.lease.resourceId} held by ${output.lease.holder} until ${output.lease.expiresAt}; ${(output.lease.guards as Json[] | undefined)?.map((check: Json) => check.detail).join('; ') ?? ''}`;
-    case 'CountAttempt':
-      return `attempt ${output.attempt.number} of ${output.context.limits.maxAttempts}`;
-    case 'ScaleOutAsg':
-    case 'BlockIpInWaf':
-    case 'ActOnEks': {
-      const action = output.action as Json;
-      return `${action.summary}${action.changed ? ' (before-state recorded)' : ''}`;
-    }
-    case 'UndoScaleOutAsg':
-    case 'UndoBlockIpInWaf':
-    case 'UndoEksAction':
-      return `${output.undo.undone ? 'UNDONE' : 'nothing undone'}: ${output.undo.summary}`;
-    case 'WaitForEffect':
-      return `waits ${output.context.limits.verifyAfterSeconds}s in AWS (no time locally)`;
-    case 'VerifyRecovery':
-      return `${output.verification.healthy ? 'healthy' : 'not healthy'}: ${output.verification.summary}`;
-    case 'RecordAttemptResult': {
-      const result = output.attemptResult as Json;
-      const circuit = result.circuitOpened ? `CIRCUIT OPENED: ${result.reason}` : `circuit ${result.circuit}`;
-      return `${result.result}; ${result.failuresInWindow} failed remediation(s) in the window; ${circuit}`;
-    }
-    case 'RecordOutcome':
-    case 'RecordSkip':
-    case 'RecordObservation':
-      return `${output.outcome.summary}${output.outcome.leaseReleased ? ` (lease released, cooldown ${output.outcome.cooldownSeconds ?? '?'}s started)` : ''}`;
-    case 'EscalateIncident':
-    case 'RecommendPlan':
-      return output.escalation
-        ? `${output.escalation.notified ? 'notified' : 'NOT DELIVERED (logged)'}: ${output.escalation.reason}${output.escalation.circuit === 'open' ? ' [circuit open]' : ''}`
-        : `escalation failed: ${output.escalationError?.Error ?? 'unknown'}`;
-    default:
-      return '';
-  }
-}
 
 /**
  * Renders an execution's event log as the timeline a reviewer reads: each
@@ -104,7 +25,7 @@ export function formatTimeline(run: LocalRun, indent = '  '): string[] {
         } else if (state.type === 'Succeed' || state.type === 'Fail') {
           // The execution's own line says how it ended.
         } else {
-          const summary = summarise(state.name, state.output as Json);
+          const summary = summariseStep(state.name, state.output as Json);
           if (summary === '') break;
           // The decision's rationale and the policy's verdict are the point of reading a run; never cut them.
           const whole = state.name === 'Decide' || state.name === 'CheckPolicy';

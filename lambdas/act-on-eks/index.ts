@@ -4,6 +4,7 @@ import { ActionStepInputSchema, ACTION_STEP_IDEMPOTENCY_KEY, type ActionResult, 
 import type { ActionName } from '../shared/actions/catalog.js';
 import type { ActionExecutor } from '../shared/actions/executor.js';
 import { applyAction, paramsFor, undoAction } from '../shared/actions/run-action-step.js';
+import { notifyActionTaken, notifyActionUndone } from '../shared/action-notifications.js';
 import { documentClient, eks } from '../shared/clients.js';
 import { createEksExecutors } from '../shared/eks/index.js';
 import { requireEnv } from '../shared/env.js';
@@ -39,15 +40,19 @@ const deps = { scope, store: new StateStore(documentClient(), tableName), ledger
 export const lambdaHandler = async (input: z.infer<typeof ActionStepInputSchema>): Promise<ActionResult | UndoResult> => {
   const { action, params } = paramsFor(input, EKS_ACTIONS);
   const executor = executors[action] as ActionExecutor<unknown, object, object>;
+  // One dimension set for every metric of the call: the dashboard graphs actions by type.
+  metrics.addDimension('action', action);
   if (input.operation === 'undo') {
     const result = await undoAction(executor, input, action, params, (details) => describeUndo(action, details), deps);
     metrics.addMetric('ActionsUndone', MetricUnit.Count, result.undone ? 1 : 0);
     logger.info('EKS change undone', { ...result });
+    if (result.undone) await notifyActionUndone(input, result);
     return result;
   }
   const result = await applyAction(executor, input, action, params, (before, applied) => describeApplied(action, before, applied), deps);
   metrics.addMetric('ActionsTaken', MetricUnit.Count, result.changed ? 1 : 0);
   logger.info('EKS change applied', { action, target: result.target, changed: result.changed, summary: result.summary });
+  if (result.changed) await notifyActionTaken(input, result);
   return result;
 };
 

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type * as z from 'zod';
 import { ActionStepInputSchema, ACTION_STEP_IDEMPOTENCY_KEY, type ActionResult, type UndoResult } from '../shared/actions/action-step.js';
 import { applyAction, paramsFor, undoAction } from '../shared/actions/run-action-step.js';
+import { notifyActionTaken, notifyActionUndone } from '../shared/action-notifications.js';
 import { documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
@@ -27,6 +28,8 @@ const deps = { scope, store: new StateStore(documentClient(), tableName), ledger
  */
 export const lambdaHandler = async (input: z.infer<typeof ActionStepInputSchema>): Promise<ActionResult | UndoResult> => {
   const { action, params } = paramsFor(input, ['blockIpInWaf']);
+  // One dimension set for every metric of the call: the dashboard graphs actions by type.
+  metrics.addDimension('action', action);
   if (input.operation === 'undo') {
     const result = await undoAction(executor, input, action, params, (details) => {
       const unblock = details as UnblockResult;
@@ -35,6 +38,7 @@ export const lambdaHandler = async (input: z.infer<typeof ActionStepInputSchema>
     }, deps);
     metrics.addMetric('ActionsUndone', MetricUnit.Count, result.undone ? 1 : 0);
     logger.info('block undone', { ...result });
+    if (result.undone) await notifyActionUndone(input, result);
     return result;
   }
   const result = await applyAction(executor, input, action, params, (_before, applied) => {
@@ -43,6 +47,7 @@ export const lambdaHandler = async (input: z.infer<typeof ActionStepInputSchema>
   }, deps);
   metrics.addMetric('ActionsTaken', MetricUnit.Count, result.changed ? 1 : 0);
   logger.info('address blocked', { target: result.target, changed: result.changed, summary: result.summary });
+  if (result.changed) await notifyActionTaken(input, result);
   return result;
 };
 

@@ -1,13 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { callAws } from '../shared/aws-errors.js';
-import { documentClient, sns } from '../shared/clients.js';
-import { executionConsoleUrl } from '../shared/console-links.js';
+import { documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema, signalLabel } from '../shared/incident.js';
+import { type Notification, notification, notificationSubject, publishNotification } from '../shared/notify.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { circuitResetCommand } from '../shared/circuit-commands.js';
 import { cooldownFor, DEFAULT_FLAP_GUARD, type FlapGuardSettings } from '../shared/flap-guard.js';
@@ -65,25 +63,27 @@ export const lambdaHandler = async ({ incident, state, executionId, handover }: 
   const cooldownSeconds = facts.action?.changed ? cooldownFor(facts.context?.limits?.cooldownSeconds ?? 0, entries, circuit, now, flapGuard) : 0;
   const leaseReleased = await store.releaseLease(resourceId, incident.incidentId, cooldownSeconds, now);
 
-  const message = {
-    type: recommend ? 'plan.recommended' : 'incident.escalated',
+  const message = notification({
+    type: recommend ? 'plan-recommended' : 'escalated',
     incidentId: incident.incidentId,
-    resource: incident.resource,
-    alarm: signalLabel(incident.signal),
-    onsetAt: incident.onsetAt,
-    reason,
-    plan: facts.decision,
-    policy: facts.policy?.summary,
-    attempts,
-    ...(circuit.status === 'open'
-      ? { circuit: { status: 'open', reason: circuit.reason, openedAt: circuit.openedAt, reset: circuitResetCommand(resourceId, tableName) } }
-      : {}),
-    execution: executionConsoleUrl(executionId),
-  };
-  const notified = await publishOrLog(message, {
-    subject: `[self-healing] ${outcome}${circuit.status === 'open' ? ' (circuit open)' : ''}: ${resourceId}`,
     resourceId,
+    summary: reason,
+    executionArn: executionId,
+    at: now,
+    details: {
+      resource: incident.resource,
+      alarm: signalLabel(incident.signal),
+      onsetAt: incident.onsetAt,
+      reason,
+      plan: facts.decision,
+      policy: facts.policy?.summary,
+      attempts,
+      ...(circuit.status === 'open'
+        ? { circuit: { status: 'open', reason: circuit.reason, openedAt: circuit.openedAt, reset: circuitResetCommand(resourceId, tableName) } }
+        : {}),
+    },
   });
+  const notified = await publishOrLog(message, notificationSubject(message, `${outcome}${circuit.status === 'open' ? ' (circuit open)' : ''}`));
   metrics.addMetric(recommend ? 'PlansRecommended' : 'IncidentsEscalated', MetricUnit.Count, 1);
   logger.warn(`incident ${outcome}`, { reason, leaseReleased, cooldownSeconds, circuit: circuit.status, notified });
   return { reason, notified, leaseReleased, circuit: circuit.status };
@@ -95,21 +95,9 @@ export const lambdaHandler = async ({ incident, state, executionId, handover }: 
  * full message is logged at ERROR level with a fixed marker, and the
  * `EscalationsUndelivered` metric (alarmed on in CDK) counts it.
  */
-async function publishOrLog(message: { type: string }, { subject, resourceId }: { subject: string; resourceId: string }): Promise<boolean> {
+async function publishOrLog(message: Notification, subject: string): Promise<boolean> {
   try {
-    await callAws('Publish', () =>
-      sns().send(
-        new PublishCommand({
-          TopicArn: topicArn,
-          Subject: subject.slice(0, 100),
-          Message: JSON.stringify(message, null, 2),
-          MessageAttributes: {
-            type: { DataType: 'String', StringValue: message.type },
-            resourceId: { DataType: 'String', StringValue: resourceId },
-          },
-        }),
-      ),
-    );
+    await publishNotification(topicArn, message, subject);
     return true;
   } catch (error) {
     logger.error(`${UNDELIVERED_MARKER}: SNS did not take the notification; it follows in full`, {

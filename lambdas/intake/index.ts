@@ -8,12 +8,15 @@ import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-s
 import middy from '@middy/core';
 import { callAws } from '../shared/aws-errors.js';
 import { documentClient, stepFunctions } from '../shared/clients.js';
+import { executionArnOf } from '../shared/console-links.js';
 import { requireEnv } from '../shared/env.js';
 import { MalformedEventError } from '../shared/errors.js';
 import { logger, metrics, tracer } from '../shared/powertools.js';
 import { parseScope } from '../shared/scope.js';
 import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentGroups } from '../shared/incident-groups.js';
+import { type Incident, signalLabel } from '../shared/incident.js';
+import { notify } from '../shared/notify.js';
 import { StateStore } from '../shared/state-store.js';
 import type { AlarmStateChangeEvent } from '../shared/alarm-event.js';
 import { AlarmStateChangeEventSchema } from '../shared/alarm-event.js';
@@ -97,8 +100,22 @@ export const lambdaHandler = async (parsed: ParsedResult<unknown, IntakeEvent>):
   } as const;
   logger.info(messages[admission.status], { ...admission });
   metrics.addMetric(METRIC_BY_STATUS[admission.status], MetricUnit.Count, 1);
+  // Only a new incident is news; a grouped or repeated signal joins one already announced.
+  if (admission.status === 'started') await notifyOpened(incident, executionName);
   return admission;
 };
+
+function notifyOpened(incident: Incident, executionName: string) {
+  const signal = signalLabel(incident.signal);
+  return notify({
+    type: 'incident-opened',
+    incidentId: incident.incidentId,
+    resourceId: incident.resource.id,
+    summary: `${signal} opened an incident on ${incident.resource.id}; remediation started`,
+    executionArn: executionArnOf(stateMachineArn, executionName),
+    details: { resource: incident.resource, signal, source: incident.signal.source, onsetAt: incident.onsetAt, detectedAt: incident.detectedAt },
+  });
+}
 
 const METRIC_BY_STATUS = { started: 'IncidentsOpened', grouped: 'GroupedSignals', duplicate: 'DuplicateSignals' } as const;
 

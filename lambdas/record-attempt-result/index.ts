@@ -1,15 +1,18 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { circuitResetCommand } from '../shared/circuit-commands.js';
 import { documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { failuresInWindow, FlapGuardSettingsSchema } from '../shared/flap-guard.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
+import { notify } from '../shared/notify.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { SafetyLedger } from '../shared/safety-ledger.js';
 
-const ledger = new SafetyLedger(documentClient(), requireEnv('TABLE_NAME'));
+const tableName = requireEnv('TABLE_NAME');
+const ledger = new SafetyLedger(documentClient(), tableName);
 
 export const RecordAttemptResultInputSchema = z.object({
   incident: IncidentSchema,
@@ -55,6 +58,15 @@ export const lambdaHandler = async ({ incident, attempt, verification, undo, fla
     const opened = await ledger.openCircuit(resourceId, reason, incident.incidentId, now);
     metrics.addMetric('CircuitsOpened', MetricUnit.Count, opened ? 1 : 0);
     logger.warn('circuit opened: the fix does not stick', { resourceId, failures, opened });
+    if (opened) {
+      await notify({
+        type: 'circuit-opened',
+        incidentId: incident.incidentId,
+        resourceId,
+        summary: `circuit opened on ${resourceId}: no more automatic fixes until a human resets it. ${reason}`,
+        details: { failuresInWindow: failures, threshold: flapGuard.circuitFailureThreshold, attempt, reset: circuitResetCommand(resourceId, tableName) },
+      });
+    }
     return { result, failuresInWindow: failures, circuit: 'open', circuitOpened: opened, reason };
   }
   logger.info('attempt result recorded', { resourceId, result, failures });

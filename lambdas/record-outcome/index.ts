@@ -5,6 +5,7 @@ import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
+import { notify } from '../shared/notify.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from '../shared/flap-guard.js';
 import { SafetyLedger } from '../shared/safety-ledger.js';
@@ -77,6 +78,26 @@ export const lambdaHandler = async (input: z.infer<typeof RecordOutcomeInputSche
   metrics.addDimension('outcome', input.outcome);
   metrics.addMetric('IncidentsClosed', MetricUnit.Count, 1);
   logger.info('outcome recorded', { outcome: input.outcome, summary, leaseReleased, cooldownSeconds });
+  if (input.outcome === 'resolved') {
+    // From when the signal says the problem began to the verified recovery.
+    const timeToRecoverSeconds = Math.max(0, Math.round((now.getTime() - Date.parse(input.incident.onsetAt)) / 1000));
+    metrics.addMetric('TimeToRecoverSeconds', MetricUnit.Seconds, timeToRecoverSeconds);
+    await notify({
+      type: 'verified-healthy',
+      incidentId: input.incident.incidentId,
+      resourceId,
+      summary,
+      executionArn: input.executionId,
+      details: {
+        action: input.decision?.action,
+        target: input.action?.target,
+        attempts: input.attempt ?? 0,
+        verification: input.verification?.summary,
+        timeToRecoverSeconds,
+        ...(leaseReleased ? { cooldownSeconds } : {}),
+      },
+    });
+  }
   return { outcome: input.outcome, summary, leaseReleased, ...(leaseReleased ? { cooldownSeconds } : {}) };
 };
 

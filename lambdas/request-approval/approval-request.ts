@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { NewApproval } from '../shared/approval-store.js';
 import { approvalLink, type SignedApproval } from '../shared/approval-signature.js';
-import { executionConsoleUrl } from '../shared/console-links.js';
 import { type Incident, signalLabel } from '../shared/incident.js';
+import { type Notification, notification } from '../shared/notify.js';
 import type { Decision, PolicyVerdict } from '../shared/workflow.js';
 
 /** SNS caps a Subject at 100 characters of printable ASCII, with no line breaks. */
@@ -43,29 +43,32 @@ export function approvalRecordFor(request: ApprovalRequest, approvalId: string, 
   };
 }
 
-/** The notification: the plan, why, until when, and the two signed links. */
-export function approvalMessage(request: ApprovalRequest, signed: SignedApproval, approvalUrl: string) {
+/** The notification: the plan, why, until when, and the two signed links (in `details`). */
+export function approvalMessage(request: ApprovalRequest, signed: SignedApproval, approvalUrl: string, now = new Date()): Notification {
   const { incident, decision, policy } = request;
-  return {
-    type: 'plan.awaiting-approval',
+  return notification({
+    type: 'approval-requested',
     incidentId: incident.incidentId,
-    resource: incident.resource,
-    alarm: signalLabel(incident.signal),
-    action: decision.action,
-    params: decision.params,
-    target: decision.target,
-    rationale: decision.rationale,
-    confidence: decision.confidence,
-    source: decision.source,
-    policy: policy.summary,
-    expiresAt: new Date(signed.expiresAt * 1000).toISOString(),
-    approveUrl: approvalLink(approvalUrl, signed, 'approve'),
-    rejectUrl: approvalLink(approvalUrl, signed, 'reject'),
-    execution: executionConsoleUrl(request.executionId),
-  };
+    resourceId: incident.resource.id,
+    summary: `approve or reject: ${decision.action} on ${decision.target} — ${decision.rationale}`,
+    executionArn: request.executionId,
+    at: now,
+    details: {
+      resource: incident.resource,
+      alarm: signalLabel(incident.signal),
+      action: decision.action,
+      params: decision.params,
+      target: decision.target,
+      rationale: decision.rationale,
+      confidence: decision.confidence,
+      source: decision.source,
+      policy: policy.summary,
+      expiresAt: new Date(signed.expiresAt * 1000).toISOString(),
+      approveUrl: approvalLink(approvalUrl, signed, 'approve'),
+      rejectUrl: approvalLink(approvalUrl, signed, 'reject'),
+    },
+  });
 }
-
-export type ApprovalMessage = ReturnType<typeof approvalMessage>;
 
 /** An SNS-safe subject: printable ASCII only, at most 100 characters. */
 export function approvalSubject(request: ApprovalRequest): string {

@@ -1,14 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { ApprovalStore } from '../shared/approval-store.js';
 import { signApproval } from '../shared/approval-signature.js';
-import { callAws } from '../shared/aws-errors.js';
-import { documentClient, kms, sns } from '../shared/clients.js';
+import { documentClient, kms } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
 import { IncidentSchema } from '../shared/incident.js';
+import { publishNotification } from '../shared/notify.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { DecisionSchema, PolicyVerdictSchema } from '../shared/workflow.js';
 import { approvalMessage, approvalRecordFor, approvalSubject, newApprovalId } from './approval-request.js';
@@ -48,22 +47,11 @@ export const lambdaHandler = async (request: z.infer<typeof RequestApprovalInput
   const signature = await signApproval(kms(), keyId, record.approvalId, record.expiresAt);
   await store.create(record);
 
-  const message = approvalMessage(request, { approvalId: record.approvalId, expiresAt: record.expiresAt, signature }, approvalUrl);
-  await callAws('Publish', () =>
-    sns().send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Subject: approvalSubject(request),
-        Message: JSON.stringify(message, null, 2),
-        MessageAttributes: {
-          type: { DataType: 'String', StringValue: message.type },
-          resourceId: { DataType: 'String', StringValue: request.incident.resource.id },
-        },
-      }),
-    ),
-  );
+  const message = approvalMessage(request, { approvalId: record.approvalId, expiresAt: record.expiresAt, signature }, approvalUrl, now);
+  // Not best effort: without the links nobody can answer, and the task would wait for nothing.
+  await publishNotification(topicArn, message, approvalSubject(request));
   metrics.addMetric('ApprovalsRequested', MetricUnit.Count, 1);
-  logger.info('approval requested', { approvalId: record.approvalId, action: record.action, target: record.target, expiresAt: message.expiresAt });
+  logger.info('approval requested', { approvalId: record.approvalId, action: record.action, target: record.target, expiresAt: message.details.expiresAt });
   return { approvalId: record.approvalId, expiresAt: record.expiresAt };
 };
 

@@ -6,6 +6,7 @@ import { callAws } from '../shared/aws-errors.js';
 import { autoScaling, documentClient } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
 import { MalformedEventError, StalePlanError } from '../shared/errors.js';
+import { notifyActionTaken, notifyActionUndone } from '../shared/action-notifications.js';
 import { workflowHandler } from '../shared/handler.js';
 import { idempotentBy } from '../shared/idempotency.js';
 import { logger, metrics } from '../shared/powertools.js';
@@ -36,6 +37,8 @@ export const lambdaHandler = async (input: z.infer<typeof ScaleOutInputSchema>):
   if (input.decision.action !== 'scaleOutAsg') {
     throw new MalformedEventError(`decision.action: ScaleOutAsg received a ${input.decision.action} plan`);
   }
+  // One dimension set for every metric of the call: the dashboard graphs actions by type.
+  metrics.addDimension('action', 'scaleOutAsg');
   if (input.operation === 'undo') return undoScaleOut(input);
   const { incident, attempt, decision, executionId } = input;
   if (input.plannedFrom === undefined) throw new MalformedEventError('a scale-out needs plannedFrom: the capacity the plan was made from');
@@ -98,7 +101,7 @@ export const lambdaHandler = async (input: z.infer<typeof ScaleOutInputSchema>):
   // Judged against the recorded before-state, so a retry of an attempt whose
   // first call already landed still reports that this run raised capacity.
   const changed = beforeCapacity < params.targetCapacity;
-  return {
+  const result: ScaleOutResult = {
     attempt,
     action: 'scaleOutAsg',
     target: ACTIONS.scaleOutAsg.targetOf(params),
@@ -115,6 +118,8 @@ export const lambdaHandler = async (input: z.infer<typeof ScaleOutInputSchema>):
     before: { desiredCapacity: beforeCapacity },
     applied: { targetCapacity: params.targetCapacity },
   };
+  if (changed) await notifyActionTaken(input, result);
+  return result;
 };
 
 /**
@@ -155,7 +160,7 @@ async function undoScaleOut(input: UndoInput): Promise<UndoResult> {
   if (!inPlace) await ledger.setResult(incident.resource.id, incident.incidentId, attempt, 'undone', new Date());
   metrics.addMetric('ActionsUndone', MetricUnit.Count, undone ? 1 : 0);
   logger.info('scale-out undone', { group: name, undone, summary });
-  return {
+  const result: UndoResult = {
     action: 'scaleOutAsg',
     target: input.action.target,
     undone,
@@ -165,6 +170,8 @@ async function undoScaleOut(input: UndoInput): Promise<UndoResult> {
     // No undefined values: the idempotency store cannot persist them.
     details: { desiredCapacity: group.desiredCapacity, ...(undone ? { restoredTo: before } : {}) },
   };
+  if (undone) await notifyActionUndone(input, result);
+  return result;
 }
 
 export const handler = workflowHandler(ScaleOutInputSchema, lambdaHandler, { emitsMetrics: true, idempotency: idempotentBy('scale-out-asg', ACTION_STEP_IDEMPOTENCY_KEY) });

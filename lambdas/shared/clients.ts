@@ -13,19 +13,22 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './powertools.js';
+import { guardInShadowMode, type HasMiddlewareStack } from './read-only-clients.js';
 
 /**
  * AWS SDK clients, created lazily once per execution environment and traced.
  * This is the only edge where the code meets AWS: tests replace it with
  * aws-sdk-client-mock, and the local runtime answers it from a simulated
  * world (and points DynamoDB at dynalite through AWS_ENDPOINT_URL_DYNAMODB).
+ * In shadow mode (`self-heal replay`, see `shadow-mode.ts`) every client is
+ * read-only: a non-read command is refused before it is sent.
  */
 const SDK_DEFAULTS = { maxAttempts: 2 } as const;
 
-function once<T>(create: () => T): () => T {
+function once<T extends object>(create: () => T): () => T {
   let instance: T | undefined;
   return () => {
-    instance ??= create();
+    instance ??= guardInShadowMode(create() as T & HasMiddlewareStack);
     return instance;
   };
 }

@@ -69,3 +69,33 @@ describe('self-heal circuit', () => {
     expect(result.out).toContain('self-heal circuit reset RESOURCE --table TABLE --by NAME');
   });
 });
+
+describe('self-heal', () => {
+  async function run(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('lists every command in its help', async () => {
+    const result = await run('--help');
+    expect(result.code).toBe(0);
+    for (const command of ['circuit', 'diagnose', 'replay', 'incidents']) expect(result.out).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
+    expect(result.out).toContain('Run `self-heal COMMAND --help`');
+  });
+
+  it.each(['circuit', 'diagnose', 'replay', 'incidents'])('%s --help prints its own help with exit code 0', async (command) => {
+    const result = await run(command, '--help');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`self-heal ${command}`);
+    expect(result.out).toContain('Exit codes:');
+  });
+
+  it('rejects an unknown command, and no command at all, with exit code 2', async () => {
+    const unknown = await run('heal-everything');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^unknown command: heal-everything/);
+    expect((await run()).code).toBe(2);
+  });
+});

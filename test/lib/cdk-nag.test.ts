@@ -7,6 +7,7 @@ import {
   EKS_AND_WAF_CONFIG,
   EKS_DIAGNOSIS_CONFIG,
   FOUNDATION_MODEL_CONFIG,
+  GAME_DAY_CONFIG,
   OBSERVE_CONFIG,
   RUNBOOKS_ONLY_CONFIG,
   synthesizeTestStack,
@@ -30,6 +31,7 @@ function describeViolations(violations: PolicyViolation[]): string {
  */
 describe.each<[string, SelfHealingConfig]>([
   ['TEST_CONFIG (inference profile, log groups, autonomy, guardrails)', TEST_CONFIG],
+  ['GAME_DAY_CONFIG (FIS experiment templates, a Slack channel)', GAME_DAY_CONFIG],
   ['RUNBOOKS_ONLY_CONFIG (model off, no log groups)', RUNBOOKS_ONLY_CONFIG],
   ['FOUNDATION_MODEL_CONFIG (in-region foundation model)', FOUNDATION_MODEL_CONFIG],
   ['EKS_AND_WAF_CONFIG (one EKS Deployment, one web ACL, no group)', EKS_AND_WAF_CONFIG],

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SelfHealingConfig } from '../../lib/self-healing-config.js';
-import { acknowledgementsIn, EKS_AND_WAF_CONFIG, OBSERVE_CONFIG, synthesizeTestStack, TEST_CONFIG, type SynthesizedStack } from './test-app.js';
+import { acknowledgementsIn, EKS_AND_WAF_CONFIG, GAME_DAY_CONFIG, OBSERVE_CONFIG, synthesizeTestStack, TEST_CONFIG, type SynthesizedStack } from './test-app.js';
 
 /**
  * Least privilege, checked on the synthesized template: no action that
@@ -42,6 +42,8 @@ describe.each<[string, SelfHealingConfig, string]>([
   ['EKS_AND_WAF_CONFIG', EKS_AND_WAF_CONFIG, 'scheduler:CreateSchedule'],
   // The log intake adds events:PutEvents (on the bus ARN) and table writes; neither may be on a wildcard.
   ['OBSERVE_CONFIG', OBSERVE_CONFIG, 'autoscaling:SetDesiredCapacity'],
+  // The CPU stress runs on the group's instances, whose ids change: "*" under a condition on their group tag.
+  ['GAME_DAY_CONFIG', GAME_DAY_CONFIG, 'ssm:SendCommand'],
 ])('IAM wildcards with %s', (_name, config, policedAction) => {
   let synthesized: SynthesizedStack;
   beforeAll(() => {

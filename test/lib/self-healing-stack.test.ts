@@ -338,13 +338,14 @@ describe('functions', () => {
       CheckPolicy: ['RESOURCE_SCOPE'],
       RequestApproval: ['TABLE_NAME', 'TOPIC_ARN', 'APPROVAL_KEY_ID', 'APPROVAL_URL'],
       AcquireLease: ['TABLE_NAME'],
-      ScaleOutAsg: ['TABLE_NAME', 'RESOURCE_SCOPE'],
+      // NOTIFICATION_TOPIC_ARN: the functions that announce what they did (best effort).
+      ScaleOutAsg: ['TABLE_NAME', 'RESOURCE_SCOPE', 'NOTIFICATION_TOPIC_ARN'],
       // No web ACL registered: no WAF_SETTINGS (see waf-and-eks.test.ts for a stack with one).
-      BlockIpInWaf: ['TABLE_NAME', 'RESOURCE_SCOPE'],
-      ActOnEks: ['TABLE_NAME', 'RESOURCE_SCOPE'],
+      BlockIpInWaf: ['TABLE_NAME', 'RESOURCE_SCOPE', 'NOTIFICATION_TOPIC_ARN'],
+      ActOnEks: ['TABLE_NAME', 'RESOURCE_SCOPE', 'NOTIFICATION_TOPIC_ARN'],
       VerifyRecovery: ['RESOURCE_SCOPE'],
-      RecordAttemptResult: ['TABLE_NAME'],
-      RecordOutcome: ['TABLE_NAME'],
+      RecordAttemptResult: ['TABLE_NAME', 'NOTIFICATION_TOPIC_ARN'],
+      RecordOutcome: ['TABLE_NAME', 'NOTIFICATION_TOPIC_ARN'],
       EscalateIncident: ['TABLE_NAME', 'TOPIC_ARN'],
     };
     expect(Object.keys(expected).sort()).toEqual(WORKFLOW_FUNCTIONS.map(({ id }) => id).sort());
@@ -353,7 +354,7 @@ describe('functions', () => {
       expect(names(synthesized.stack.selfHealing.workflowFunctions[id]), id).toEqual([...shared, ...expected[id]!].sort());
     }
     expect(names(synthesized.stack.selfHealing.intakeFunction as never)).toEqual(
-      [...shared, 'TABLE_NAME', 'STATE_MACHINE_ARN', 'RESOURCE_SCOPE'].sort(),
+      [...shared, 'TABLE_NAME', 'STATE_MACHINE_ARN', 'RESOURCE_SCOPE', 'NOTIFICATION_TOPIC_ARN'].sort(),
     );
     expect(names(synthesized.stack.selfHealing.approvals.callbackFunction)).toEqual([...shared, 'TABLE_NAME', 'APPROVAL_KEY_ID'].sort());
   });

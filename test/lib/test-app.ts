@@ -179,6 +179,25 @@ export const OBSERVE_CONFIG: SelfHealingConfig = {
   },
 };
 
+/**
+ * A game day: two groups (`web` with log groups, `api`), CPU stress on both
+ * (one template each), throttled EC2 calls for a workload role, one stop
+ * alarm of the user's, experiment logs on, and a Slack channel through Chatbot.
+ */
+export const GAME_DAY_CONFIG: SelfHealingConfig = {
+  mode: 'dry-run',
+  autoScalingGroups: [
+    { autoScalingGroupName: 'web', alarmNames: ['web-cpu-high'], logGroupNames: ['/ecs/web'] },
+    { autoScalingGroupName: 'api', alarmNames: ['api-cpu-high'] },
+  ],
+  gameDay: {
+    cpuStress: { durationMinutes: 5, loadPercent: 95 },
+    apiErrors: { roleArn: 'arn:aws:iam::123456789012:role/web-app', operations: ['DescribeInstances', 'DescribeVolumes'], fault: 'throttle', percentage: 50 },
+    stopConditionAlarmNames: ['web-5xx-high'],
+  },
+  chatbotSlack: { slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCDEF' },
+};
+
 export interface SynthesizedStack {
   readonly app: App;
   readonly stack: SelfHealingStack;

@@ -61,8 +61,8 @@ describe('approval paths, run locally', () => {
 
     const [request] = messages(report);
     expect(messages(report)).toHaveLength(1);
-    expect(request).toMatchObject({ type: 'plan.awaiting-approval', action: 'scaleOutAsg', target: 'autoscaling-group/web', params: { targetCapacity: 6 } });
-    expect(request!.approveUrl).toContain(`id=${output.approval.approvalId}`);
+    expect(request).toMatchObject({ type: 'approval-requested', details: { action: 'scaleOutAsg', target: 'autoscaling-group/web', params: { targetCapacity: 6 } } });
+    expect(request!.details.approveUrl).toContain(`id=${output.approval.approvalId}`);
 
     // Signed once; verified on the GET and again on the POST; answered once.
     expect(callsTo(report, 'GenerateMac')).toHaveLength(1);
@@ -86,8 +86,8 @@ describe('approval paths, run locally', () => {
 
     const [, escalation] = messages(report);
     expect(escalation).toMatchObject({
-      type: 'incident.escalated',
-      reason: expect.stringMatching(/^a human rejected the plan: rejected by 198\.51\.100\.10 \(Mozilla\/5\.0 \(scenario human\)\) at /),
+      type: 'escalated',
+      summary: expect.stringMatching(/^a human rejected the plan: rejected by 198\.51\.100\.10 \(Mozilla\/5\.0 \(scenario human\)\) at /),
     });
     expect(callsTo(report, 'SendTaskFailure')).toHaveLength(1);
     expect(callsTo(report, 'SendTaskSuccess')).toHaveLength(0);
@@ -104,7 +104,7 @@ describe('approval paths, run locally', () => {
     expect(report.mismatches).toEqual([]);
     expect(execution.path).toEqual([...UNTIL_APPROVAL, 'EscalateIncident', 'IncidentEscalated']);
     expect(approvalError(report)).toMatchObject({ Error: 'States.Timeout' });
-    expect(messages(report)[1]).toMatchObject({ type: 'incident.escalated', reason: 'nobody approved the plan before the approval timed out' });
+    expect(messages(report)[1]).toMatchObject({ type: 'escalated', summary: 'nobody approved the plan before the approval timed out' });
     expect(callsTo(report, 'SendTaskSuccess')).toHaveLength(0);
     expect(callsTo(report, 'SetDesiredCapacity')).toHaveLength(0);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);

@@ -89,7 +89,7 @@ describe('remediate-incident paths, run locally', () => {
     expect(execution.path).not.toContain('WhichUndo');
     expect(report.world.notifications).toHaveLength(1);
     const message = JSON.parse(report.world.notifications[0]!.Message!);
-    expect(message).toMatchObject({ type: 'incident.escalated', attempts: 2, reason: expect.stringContaining('still unhealthy after 2 attempt(s) of 2') });
+    expect(message).toMatchObject({ type: 'escalated', summary: expect.stringContaining('still unhealthy after 2 attempt(s) of 2'), details: { attempts: 2 } });
     expect(report.incidents[0]).toMatchObject({ status: 'escalated', attempts: 2 });
     expect(report.leakedLeases).toEqual([]);
   });
@@ -216,7 +216,7 @@ describe('remediate-incident paths, run locally', () => {
     expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'RecommendPlan', 'PlanRecommended']);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);
     const message = JSON.parse(report.world.notifications[0]!.Message!);
-    expect(message).toMatchObject({ type: 'plan.recommended', plan: { action: 'scaleOutAsg', params: { targetCapacity: 6 } } });
+    expect(message).toMatchObject({ type: 'plan-recommended', details: { plan: { action: 'scaleOutAsg', params: { targetCapacity: 6 } } } });
     expect(report.incidents[0]).toMatchObject({ status: 'recommended' });
   });
 

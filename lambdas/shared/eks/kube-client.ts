@@ -4,6 +4,8 @@ import { callAws } from '../aws-errors.js';
 import { OutOfScopeError, StalePlanError, TargetNotFoundError, TransientAwsError } from '../errors.js';
 import { KubeAccessDeniedError } from './eks-errors.js';
 import { type CredentialsProvider, eksBearerToken } from './eks-token.js';
+import { isShadowMode } from '../shadow-mode.js';
+import { readOnlyKubeApis } from './read-only-kube.js';
 
 /**
  * The edge to a cluster's Kubernetes API: EKS `DescribeCluster` for the
@@ -144,7 +146,9 @@ export class KubeConnector {
     if (!endpoint || !certificateAuthority) {
       throw new TargetNotFoundError(`EKS cluster ${cluster} has no API endpoint yet (status ${described.cluster?.status ?? 'unknown'})`);
     }
-    return this.kubeApis({ name: cluster, endpoint, certificateAuthority, token: await this.token(cluster) });
+    const apis = this.kubeApis({ name: cluster, endpoint, certificateAuthority, token: await this.token(cluster) });
+    // Shadow mode (`self-heal replay`): only get, list and watch reach the cluster.
+    return isShadowMode() ? readOnlyKubeApis(apis) : apis;
   }
 }
 

@@ -1,11 +1,13 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { handler as BlockIpHandler } from '../../../lambdas/block-ip-in-waf/index.js';
 import type { ActionResult, UndoResult } from '../../../lambdas/shared/actions/action-step.js';
 import type { Decision } from '../../../lambdas/shared/workflow.js';
 import { testWafIncident } from '../../support/fixtures.js';
 import { useLocalTables } from '../../support/local-tables.js';
-import { EXECUTION_ARN, invoke, rejectionOf } from '../harness.js';
+import { EXECUTION_ARN, invoke, rejectionOf, TOPIC_ARN } from '../harness.js';
 import { blockPlan, PROTECTED, SITE_SET, WAF_SCOPE, WAF_SETTINGS, wafWorld } from './waf-handler-fixtures.js';
 
 /**
@@ -229,5 +231,28 @@ describe('block-ip-in-waf handler', () => {
     expect(error.name).toBe('MalformedEventError');
     expect(world.reads()).toHaveLength(0);
     expect(world.sequence).toEqual([]);
+  });
+
+  it('announces the block and its undo, one notification each', async () => {
+    // Prepare
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    process.env.NOTIFICATION_TOPIC_ARN = TOPIC_ARN;
+
+    try {
+      // Act
+      const applied = (await invoke(handler, applyEvent())) as ActionResult;
+      await invoke(handler, undoEvent(applied));
+
+      // Assess
+      const messages = sns.commandCalls(PublishCommand).map((call) => JSON.parse(call.args[0].input.Message!) as Record<string, unknown>);
+      expect(messages).toEqual([
+        expect.objectContaining({ type: 'action-taken', incidentId, resourceId: 'waf-web-acl/site-acl', summary: applied.summary, details: expect.objectContaining({ action: 'blockIpInWaf' }) }),
+        expect.objectContaining({ type: 'action-undone', incidentId, summary: 'removed 198.51.100.7/32 from REGIONAL/site-blocklist (undone)' }),
+      ]);
+    } finally {
+      delete process.env.NOTIFICATION_TOPIC_ARN;
+      sns.restore();
+    }
   });
 });

@@ -126,19 +126,42 @@ describe('escalate-incident handler', () => {
     expect(publish.TopicArn).toBe(TOPIC_ARN);
     expect(publish.Subject).toBe('[self-healing] escalated: autoscaling-group/web');
     expect(publish.MessageAttributes).toEqual({
-      type: { DataType: 'String', StringValue: 'incident.escalated' },
+      type: { DataType: 'String', StringValue: 'escalated' },
       resourceId: { DataType: 'String', StringValue: 'autoscaling-group/web' },
     });
-    expect(publishedMessage()).toEqual({
-      type: 'incident.escalated',
+    expect(publishedMessage()).toMatchObject({
+      type: 'escalated',
       incidentId: 'inc-0123456789abcdef0123',
+      resourceId: 'autoscaling-group/web',
+      summary: reason,
+      executionArn: EXECUTION_ARN,
+      consoleUrl: CONSOLE_URL,
+      at: NOW.toISOString(),
+      source: 'custom',
+      content: { title: 'escalated: autoscaling-group/web', description: reason },
+    });
+    expect(publishedMessage().details).toEqual({
       resource: { kind: 'autoscaling-group', name: 'web', id: 'autoscaling-group/web' },
       alarm: 'web-cpu-high',
       onsetAt: '2026-11-27T10:00:00.000Z',
       reason,
       plan: exhaustedState().decision,
       attempts: 3,
-      execution: CONSOLE_URL,
+    });
+  });
+
+  it('hands over a recommended plan as plan-recommended, not as an escalation', async () => {
+    // Act
+    await invoke(handler, { ...event(), handover: 'recommend' });
+
+    // Assess
+    const publish = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    expect(publish.Subject).toBe('[self-healing] recommended: autoscaling-group/web');
+    expect(publish.MessageAttributes?.type?.StringValue).toBe('plan-recommended');
+    expect(publishedMessage()).toMatchObject({
+      type: 'plan-recommended',
+      summary: 'recommended plan: scaleOutAsg on autoscaling-group/web — scaling out 8 → 10',
+      details: { plan: { action: 'scaleOutAsg', params: { targetCapacity: 10 } } },
     });
   });
 
@@ -157,7 +180,7 @@ describe('escalate-incident handler', () => {
     // Assess
     expect(result.reason).toBe('no safe automatic action: at the ceiling');
     expect(updatesOf(LEASE_KEY)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':cooldownUntil': NOW_SECONDS });
-    expect(publishedMessage()).toMatchObject({ reason: 'no safe automatic action: at the ceiling', attempts: 0 });
+    expect(publishedMessage()).toMatchObject({ summary: 'no safe automatic action: at the ceiling', details: { attempts: 0 } });
   });
 
   it('explains a failed step from its Lambda error cause', async () => {
@@ -173,7 +196,7 @@ describe('escalate-incident handler', () => {
 
     // Assess
     expect(result.reason).toBe('the workflow failed with StalePlanError: web was scaled in to 3');
-    expect(publishedMessage().reason).toBe(result.reason);
+    expect(publishedMessage().summary).toBe(result.reason);
     expect(updatesOf(INCIDENT_KEY)[0]!.args[0].input.ExpressionAttributeValues?.[':details']).toMatchObject({
       error: { Error: 'StalePlanError' },
     });
@@ -222,8 +245,8 @@ describe('escalate-incident handler', () => {
     expect(result).toMatchObject({ notified: false, leaseReleased: true });
     expect(sequence.slice(0, 2)).toEqual(['UpdateItem META', 'PutItem history']);
     expect(calls).toHaveLength(1);
-    const entry = calls[0]![1] as { notification: { type: string; incidentId: string; reason: string } };
-    expect(entry.notification).toMatchObject({ type: 'incident.escalated', incidentId: 'inc-0123456789abcdef0123', reason: expect.stringContaining('still unhealthy') });
+    const entry = calls[0]![1] as { notification: { type: string; incidentId: string; summary: string } };
+    expect(entry.notification).toMatchObject({ type: 'escalated', incidentId: 'inc-0123456789abcdef0123', summary: expect.stringContaining('still unhealthy') });
   });
 
   it('names the open circuit and the command that resets it in the notification', async () => {
@@ -239,7 +262,7 @@ describe('escalate-incident handler', () => {
     expect(result.circuit).toBe('open');
     const publish = sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(publish.Subject).toContain('(circuit open)');
-    expect(JSON.parse(publish.Message ?? '')).toMatchObject({
+    expect(JSON.parse(publish.Message ?? '').details).toMatchObject({
       circuit: { status: 'open', reason: '3 failed remediations', reset: `npx self-heal circuit reset autoscaling-group/web --table ${TABLE_NAME} --by "<your name>"` },
     });
   });

@@ -1,7 +1,8 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { handler as IntakeHandler } from '../../../lambdas/intake/index.js';
 import { alarmEvent, testScope } from '../../support/fixtures.js';
 import {
@@ -11,6 +12,7 @@ import {
   STATE_MACHINE_ARN,
   TABLE_NAME,
   throttlingError,
+  TOPIC_ARN,
 } from '../harness.js';
 
 process.env.RESOURCE_SCOPE = JSON.stringify(testScope());
@@ -19,6 +21,7 @@ process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
+const sns = mockClient(SNSClient);
 
 let handler: typeof IntakeHandler;
 
@@ -297,6 +300,63 @@ describe('intake handler', () => {
 
       // Assess
       expect(error).toBe(denied);
+    });
+  });
+
+  describe('notifications', () => {
+    beforeEach(() => {
+      process.env.NOTIFICATION_TOPIC_ARN = TOPIC_ARN;
+      sns.reset();
+      sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    });
+
+    afterEach(() => {
+      delete process.env.NOTIFICATION_TOPIC_ARN;
+    });
+
+    it('announces a new incident once, with the run it started', async () => {
+      // Act
+      const result = await invoke(handler, alarmEvent());
+
+      // Assess
+      const publishes = sns.commandCalls(PublishCommand);
+      expect(publishes).toHaveLength(1);
+      const input = publishes[0]!.args[0].input;
+      expect(input.TopicArn).toBe(TOPIC_ARN);
+      expect(input.MessageAttributes?.type?.StringValue).toBe('incident-opened');
+      expect(JSON.parse(input.Message!)).toMatchObject({
+        type: 'incident-opened',
+        incidentId: result.incidentId,
+        resourceId: 'autoscaling-group/web',
+        summary: 'web-cpu-high opened an incident on autoscaling-group/web; remediation started',
+        executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${result.executionName}`,
+        details: { signal: 'web-cpu-high', source: 'cloudwatch-alarm', onsetAt: '2026-11-27T10:00:00.000Z' },
+      });
+    });
+
+    it('announces nothing for a signal that opened no new incident', async () => {
+      // Prepare: a redelivery; the incident record exists.
+      dynamo.on(PutCommand, { Item: { sk: 'META' } } as never).rejects(conditionalCheckFailed());
+
+      // Act
+      const result = await invoke(handler, alarmEvent());
+
+      // Assess
+      expect(result.status).toBe('duplicate');
+      expect(sns.calls()).toHaveLength(0);
+    });
+
+    it('still reports the run started when SNS refuses the notification', async () => {
+      // Prepare
+      sns.on(PublishCommand).rejects(throttlingError());
+
+      // Act
+      const result = await invoke(handler, alarmEvent());
+
+      // Assess
+      expect(result.status).toBe('started');
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     });
   });
 });

@@ -1,10 +1,12 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { handler as RecordAttemptResultHandler } from '../../../lambdas/record-attempt-result/index.js';
 import { DEFAULT_FLAP_GUARD } from '../../../lambdas/shared/flap-guard.js';
 import { SafetyLedger } from '../../../lambdas/shared/safety-ledger.js';
 import { testIncident } from '../../support/fixtures.js';
 import { useLocalTables } from '../../support/local-tables.js';
-import { invoke, rejectionOf } from '../harness.js';
+import { invoke, rejectionOf, TOPIC_ARN } from '../harness.js';
 
 /**
  * RecordAttemptResult against dynalite: the verified result lands on the
@@ -106,6 +108,44 @@ describe('record-attempt-result handler', () => {
     // Assess
     expect(result).toMatchObject({ result: 'undone', failuresInWindow: 3, circuit: 'open', circuitOpened: true });
     expect(await ledger.circuit(id)).toMatchObject({ status: 'open', openedBy: incidentId });
+  });
+
+  it('announces the circuit it opened, with the command that resets it', async () => {
+    // Prepare: a fresh resource with one failed attempt already in the window, and a topic to tell.
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    process.env.NOTIFICATION_TOPIC_ARN = TOPIC_ARN;
+    const id = 'autoscaling-group/batch';
+    await ledger.recordAction(id, { incidentId: 'inc-b0000000000000000001', attempt: 1, action: 'scaleOutAsg', target: id, at: new Date().toISOString(), result: 'pending' }, new Date());
+    await ledger.setResult(id, 'inc-b0000000000000000001', 1, 'unhealthy', new Date());
+    await ledger.recordAction(id, { incidentId, attempt: 1, action: 'scaleOutAsg', target: id, at: new Date().toISOString(), result: 'pending' }, new Date());
+
+    try {
+      // Act
+      const result = await invoke(
+        handler,
+        event({
+          incident: testIncident({ incidentId, resource: { kind: 'autoscaling-group', name: 'batch', id } }),
+          flapGuard: { ...DEFAULT_FLAP_GUARD, circuitFailureThreshold: 2 },
+        }),
+      );
+
+      // Assess
+      expect(result).toMatchObject({ circuit: 'open', circuitOpened: true });
+      const publishes = sns.commandCalls(PublishCommand);
+      expect(publishes).toHaveLength(1);
+      expect(publishes[0]!.args[0].input.MessageAttributes?.type?.StringValue).toBe('circuit-opened');
+      expect(JSON.parse(publishes[0]!.args[0].input.Message!)).toMatchObject({
+        type: 'circuit-opened',
+        incidentId,
+        resourceId: id,
+        summary: expect.stringContaining('circuit opened on autoscaling-group/batch'),
+        details: { failuresInWindow: 2, threshold: 2, attempt: 1, reset: expect.stringContaining(`npx self-heal circuit reset ${id}`) },
+      });
+    } finally {
+      delete process.env.NOTIFICATION_TOPIC_ARN;
+      sns.restore();
+    }
   });
 
   it('refuses an undo without its outcome as MalformedEventError, writing nothing', async () => {

@@ -1,14 +1,17 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { handler as RecordOutcomeHandler } from '../../../lambdas/record-outcome/index.js';
+import { metrics } from '../../../lambdas/shared/powertools.js';
 import type { Decision, ScaleOutResult, Verification } from '../../../lambdas/shared/workflow.js';
 import { testIncident, testScaleOutResult, testVerification, testWafIncident } from '../../support/fixtures.js';
-import { conditionalCheckFailed, EXECUTION_ARN, invoke, rejectionOf, TABLE_NAME, throttlingError } from '../harness.js';
+import { conditionalCheckFailed, EXECUTION_ARN, invoke, rejectionOf, TABLE_NAME, throttlingError, TOPIC_ARN } from '../harness.js';
 
 process.env.TABLE_NAME = TABLE_NAME;
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+const sns = mockClient(SNSClient);
 
 const NOW = new Date('2026-11-27T10:07:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
@@ -250,5 +253,73 @@ describe('record-outcome handler', () => {
     expect(error.name).toBe('MalformedEventError');
     expect(error.message).toMatch(field);
     expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  describe('time to recover and the verified-healthy notification', () => {
+    beforeEach(() => {
+      process.env.NOTIFICATION_TOPIC_ARN = TOPIC_ARN;
+      sns.reset();
+      sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    });
+
+    afterEach(() => {
+      delete process.env.NOTIFICATION_TOPIC_ARN;
+      vi.restoreAllMocks();
+    });
+
+    it('counts the seconds from onset to the recorded recovery, under the resolved outcome', async () => {
+      // Prepare
+      const dimensions = vi.spyOn(metrics, 'addDimension');
+      const counted = vi.spyOn(metrics, 'addMetric');
+
+      // Act
+      await invoke(handler, resolved());
+
+      // Assess: onset 10:00:00, recorded at 10:07:00.
+      expect(dimensions).toHaveBeenCalledWith('outcome', 'resolved');
+      expect(counted).toHaveBeenCalledWith('IncidentsClosed', 'Count', 1);
+      expect(counted).toHaveBeenCalledWith('TimeToRecoverSeconds', 'Seconds', 420);
+    });
+
+    it('announces the verified recovery once', async () => {
+      // Act
+      const result = await invoke(handler, resolved());
+
+      // Assess
+      const publishes = sns.commandCalls(PublishCommand);
+      expect(publishes).toHaveLength(1);
+      expect(publishes[0]!.args[0].input.MessageAttributes?.type?.StringValue).toBe('verified-healthy');
+      expect(JSON.parse(publishes[0]!.args[0].input.Message!)).toMatchObject({
+        type: 'verified-healthy',
+        incidentId: 'inc-0123456789abcdef0123',
+        resourceId: 'autoscaling-group/web',
+        summary: result.summary,
+        executionArn: EXECUTION_ARN,
+        details: { action: 'scaleOutAsg', attempts: 1, verification: verification.summary, timeToRecoverSeconds: 420, cooldownSeconds: 900 },
+      });
+    });
+
+    it('neither times nor announces an outcome that is not a recovery', async () => {
+      // Prepare
+      const counted = vi.spyOn(metrics, 'addMetric');
+
+      // Act
+      await invoke(handler, { incident: testIncident(), outcome: 'observed', decision, executionId: EXECUTION_ARN, cooldownSeconds: 900 });
+
+      // Assess
+      expect(counted).not.toHaveBeenCalledWith('TimeToRecoverSeconds', expect.anything(), expect.anything());
+      expect(sns.calls()).toHaveLength(0);
+    });
+
+    it('still records the outcome when SNS refuses the notification', async () => {
+      // Prepare
+      sns.on(PublishCommand).rejects(throttlingError());
+
+      // Act
+      const result = await invoke(handler, resolved());
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'resolved', leaseReleased: true });
+    });
   });
 });

@@ -112,28 +112,48 @@ describe('RequestApproval handler', () => {
 
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     const sig = signatureFor(approvalId, expiresAt);
+    const summary = 'approve or reject: scaleOutAsg on autoscaling-group/web — CPU at 95% on 4 instances; scaling out 4 → 6.';
     expect(publishedMessage()).toEqual({
-      type: 'plan.awaiting-approval',
+      type: 'approval-requested',
       incidentId: 'inc-0123456789abcdef0123',
-      resource: { kind: 'autoscaling-group', name: 'web', id: 'autoscaling-group/web' },
-      alarm: 'web-cpu-high',
-      action: 'scaleOutAsg',
-      params: { autoScalingGroupName: 'web', targetCapacity: 6 },
-      target: 'autoscaling-group/web',
-      rationale: 'CPU at 95% on 4 instances; scaling out 4 → 6.',
-      confidence: 0.9,
-      source: 'runbook',
-      policy: POLICY.summary,
-      expiresAt: '2026-11-27T11:00:10.000Z',
-      approveUrl: `${APPROVAL_URL}?id=${approvalId}&exp=${expiresAt}&sig=${sig}&answer=approve`,
-      rejectUrl: `${APPROVAL_URL}?id=${approvalId}&exp=${expiresAt}&sig=${sig}&answer=reject`,
-      execution: CONSOLE_URL,
+      resourceId: 'autoscaling-group/web',
+      summary,
+      executionArn: EXECUTION_ARN,
+      consoleUrl: CONSOLE_URL,
+      at: NOW.toISOString(),
+      details: {
+        resource: { kind: 'autoscaling-group', name: 'web', id: 'autoscaling-group/web' },
+        alarm: 'web-cpu-high',
+        action: 'scaleOutAsg',
+        params: { autoScalingGroupName: 'web', targetCapacity: 6 },
+        target: 'autoscaling-group/web',
+        rationale: 'CPU at 95% on 4 instances; scaling out 4 → 6.',
+        confidence: 0.9,
+        source: 'runbook',
+        policy: POLICY.summary,
+        expiresAt: '2026-11-27T11:00:10.000Z',
+        approveUrl: `${APPROVAL_URL}?id=${approvalId}&exp=${expiresAt}&sig=${sig}&answer=approve`,
+        rejectUrl: `${APPROVAL_URL}?id=${approvalId}&exp=${expiresAt}&sig=${sig}&answer=reject`,
+      },
+      // The Amazon Q Developer (Chatbot) custom-notification fields, for a chat channel.
+      version: '1.0',
+      source: 'custom',
+      content: {
+        textType: 'client-markdown',
+        title: 'approval needed: autoscaling-group/web',
+        description: summary,
+        nextSteps: [`Review the run: ${CONSOLE_URL}`],
+      },
+      metadata: { threadId: 'inc-0123456789abcdef0123', summary, eventType: 'approval-requested' },
     });
     const publish = sns.commandCalls(PublishCommand)[0]!.args[0].input as PublishCommandInput;
     expect(publish).toMatchObject({
       TopicArn: TOPIC_ARN,
       Subject: '[self-healing] approval needed: scaleOutAsg on autoscaling-group/web',
-      MessageAttributes: { type: { DataType: 'String', StringValue: 'plan.awaiting-approval' } },
+      MessageAttributes: {
+        type: { DataType: 'String', StringValue: 'approval-requested' },
+        resourceId: { DataType: 'String', StringValue: 'autoscaling-group/web' },
+      },
     });
   });
 

@@ -4,11 +4,13 @@ import {
   type DescribeAutoScalingGroupsCommandInput,
   SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { handler as ScaleOutHandler } from '../../../lambdas/scale-out-asg/index.js';
+import { metrics } from '../../../lambdas/shared/powertools.js';
 import type { Decision, ScaleOutResult } from '../../../lambdas/shared/workflow.js';
 import { testIncident, testScaleOutResult, testScope } from '../../support/fixtures.js';
 import {
@@ -19,6 +21,7 @@ import {
   rejectionOf,
   TABLE_NAME,
   throttlingError,
+  TOPIC_ARN,
 } from '../harness.js';
 
 process.env.RESOURCE_SCOPE = JSON.stringify(testScope({ maxStep: 2, maxCapacity: 8 }));
@@ -26,6 +29,7 @@ process.env.TABLE_NAME = TABLE_NAME;
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const autoScaling = mockClient(AutoScalingClient);
+const sns = mockClient(SNSClient);
 
 let handler: typeof ScaleOutHandler;
 
@@ -507,6 +511,97 @@ describe('scale-out-asg handler', () => {
       expect(error.message).toMatch(field);
       expect(autoScaling.calls()).toHaveLength(0);
       expect(dynamo.calls()).toHaveLength(0);
+    });
+  });
+
+  describe('notifications and metrics', () => {
+    beforeEach(() => {
+      process.env.NOTIFICATION_TOPIC_ARN = TOPIC_ARN;
+      sns.reset();
+      sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+      dynamo.on(UpdateCommand).resolves({});
+      dynamo.on(GetCommand).resolves({
+        Item: { incidentId: 'inc-0123456789abcdef0123', attempt: 1, action: 'scaleOutAsg', before: { name: 'web', desiredCapacity: 4 } },
+      });
+    });
+
+    afterEach(() => {
+      delete process.env.NOTIFICATION_TOPIC_ARN;
+      vi.restoreAllMocks();
+    });
+
+    const published = () => sns.commandCalls(PublishCommand).map((call) => JSON.parse(call.args[0].input.Message!) as Record<string, unknown>);
+
+    it('announces the scale-out it made, and counts it under its action', async () => {
+      // Prepare
+      const dimensions = vi.spyOn(metrics, 'addDimension');
+      const counted = vi.spyOn(metrics, 'addMetric');
+
+      // Act
+      await invoke(handler, event());
+
+      // Assess
+      expect(published()).toEqual([
+        expect.objectContaining({
+          type: 'action-taken',
+          incidentId: 'inc-0123456789abcdef0123',
+          resourceId: 'autoscaling-group/web',
+          summary: 'raised the desired capacity of web from 4 to 6',
+          executionArn: EXECUTION_ARN,
+          details: expect.objectContaining({ action: 'scaleOutAsg', target: 'autoscaling-group/web', attempt: 1, before: { desiredCapacity: 4 }, applied: { targetCapacity: 6 } }),
+        }),
+      ]);
+      expect(dimensions).toHaveBeenCalledWith('action', 'scaleOutAsg');
+      expect(counted).toHaveBeenCalledWith('ActionsTaken', 'Count', 1);
+    });
+
+    it('announces nothing when the group already had the target capacity', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+
+      // Act
+      await invoke(handler, event());
+
+      // Assess
+      expect(sns.calls()).toHaveLength(0);
+    });
+
+    it('still returns the scale-out when SNS refuses the notification', async () => {
+      // Prepare
+      sns.on(PublishCommand).rejects(throttlingError());
+
+      // Act
+      const result = await invoke(handler, event());
+
+      // Assess
+      expect(result).toMatchObject({ changed: true, targetCapacity: 6 });
+      expect(autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(1);
+    });
+
+    it('announces an undo that reversed the scale-out', async () => {
+      // Prepare
+      groupsAre(autoScalingGroup({ desired: 6, max: 10 }));
+      const { plannedFrom: _plannedFrom, ...plan } = scaleOutDecision();
+
+      // Act
+      await invoke(handler, {
+        operation: 'undo',
+        incident: testIncident(),
+        attempt: 1,
+        decision: plan,
+        action: testScaleOutResult(),
+        reason: 'not recovered',
+        executionId: EXECUTION_ARN,
+      });
+
+      // Assess
+      expect(published()).toEqual([
+        expect.objectContaining({
+          type: 'action-undone',
+          summary: 'set the desired capacity of web back from 6 to 4',
+          details: { action: 'scaleOutAsg', target: 'autoscaling-group/web', attempt: 1, reason: 'not recovered' },
+        }),
+      ]);
     });
   });
 });
