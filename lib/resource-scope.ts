@@ -56,6 +56,7 @@ const KIND_PROP_NAMES: Record<Scope['resources'][number]['kind'], Record<string,
   'autoscaling-group': { name: 'autoScalingGroupName' },
   'eks-deployment': { name: 'deployment' },
   'waf-web-acl': { name: 'webAclName', ipSetName: 'ipSet.name', blockMinutes: 'blockDuration (in minutes)' },
+  'rds-postgres': { name: 'instanceIdentifier' },
 };
 
 /** The `flapGuard` prop each settings field comes from. */

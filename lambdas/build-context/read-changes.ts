@@ -194,6 +194,7 @@ export function changeReadersFor(resource: ResourceScope, clients: ChangeClients
       return [autoScalingActivityReader(clients.autoScaling()), cloudTrailReader(clients.cloudTrail())];
     case 'eks-deployment':
     case 'waf-web-acl':
+    case 'rds-postgres':
       return [cloudTrailReader(clients.cloudTrail())];
   }
 }

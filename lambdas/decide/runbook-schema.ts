@@ -16,7 +16,7 @@ export const RunbookSchema = z
     match: z
       .object({
         /** Resource kinds this runbook is for; empty matches any. */
-        resourceKinds: z.array(z.enum(['autoscaling-group', 'eks-deployment', 'waf-web-acl'])).default([]),
+        resourceKinds: z.array(z.enum(['autoscaling-group', 'eks-deployment', 'waf-web-acl', 'rds-postgres'])).default([]),
         /** Metric names of the alarm; empty matches any. */
         metricNames: z.array(z.string().min(1)).default([]),
         /** Alarm names, exact or with `*` wildcards; empty matches any. */

@@ -13,7 +13,7 @@ export const EvidenceSchema = z.object({
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
 export const IncidentResourceSchema = z.object({
-  kind: z.enum(['autoscaling-group', 'eks-deployment', 'waf-web-acl']),
+  kind: z.enum(['autoscaling-group', 'eks-deployment', 'waf-web-acl', 'rds-postgres']),
   /** The resource's name (a Deployment's name, without cluster and namespace). */
   name: z.string().min(1).max(255),
   /** `kind/...` (see `resourceIdOf`): the key of the resource's lease and history. */

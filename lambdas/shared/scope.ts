@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ActionNameSchema, AutonomySchema } from './actions/catalog.js';
 import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from './flap-guard.js';
+import { GuardrailSettingsSchema } from './index-advisor/guardrails.js';
 
 /** A metric read into the incident's context next to the alarm's own. */
 export const MetricRefSchema = z.object({
@@ -117,7 +118,44 @@ export const WafWebAclScopeSchema = z.object({
 });
 export type WafWebAclScope = z.infer<typeof WafWebAclScopeSchema>;
 
-export const ResourceScopeSchema = z.discriminatedUnion('kind', [AutoScalingGroupScopeSchema, EksDeploymentScopeSchema, WafWebAclScopeSchema]);
+const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_$]{0,62}$/, 'a lower-case PostgreSQL identifier');
+const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
+
+/**
+ * An RDS or Aurora PostgreSQL database whose slow queries may get the index
+ * they are missing. Two logins, each in its own secret (the RDS secret
+ * format: host, port, username, password, dbname): a read-only one for the
+ * context and the measurements, and one that may `CREATE` in the allowed
+ * schemas, for the index and its undo. The name is the DB instance (or
+ * Aurora cluster) identifier.
+ */
+export const RdsPostgresScopeSchema = z.object({
+  kind: z.literal('rds-postgres'),
+  /** DB instance identifier, or Aurora DB cluster identifier. */
+  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'an RDS DB instance or cluster identifier'),
+  /** `instance` for RDS for PostgreSQL, `cluster` for Aurora PostgreSQL. */
+  engine: z.enum(['instance', 'cluster']).default('instance'),
+  /** Database (inside the server) whose queries are advised. */
+  database: z.string().min(1).max(63),
+  /** Schemas whose tables may get an index; nothing outside them is ever touched. */
+  schemas: z.array(pgIdentifier).min(1).max(20).default(['public']),
+  /** Secret of the read-only login (pg_read_all_stats, SELECT, hypopg). */
+  readerSecretArn: secretArn,
+  /** Secret of the login that creates and drops the system's own indexes (CREATE on the schemas). */
+  actorSecretArn: secretArn,
+  /** Performance Insights resource id (`db-…`) for top SQL by load; without it, pg_stat_statements alone ranks the queries. */
+  performanceInsightsResourceId: z.string().regex(/^(db|cluster)-[A-Z0-9]+$/).optional(),
+  /** Smallest planner cost reduction (HypoPG) worth an index, as a fraction. */
+  minCostReduction: z.number().gt(0).lt(1).default(0.5),
+  /** Smallest measured drop of the query's mean time, as a fraction, for the index to be kept. */
+  minImprovement: z.number().gt(0).lt(1).default(0.3),
+  /** Table size, write rate, indexes per table and maintenance window limits (`index-advisor/guardrails.ts`). */
+  indexGuardrails: GuardrailSettingsSchema.prefault({}),
+  ...ResourceScopeFields,
+});
+export type RdsPostgresScope = z.infer<typeof RdsPostgresScopeSchema>;
+
+export const ResourceScopeSchema = z.discriminatedUnion('kind', [AutoScalingGroupScopeSchema, EksDeploymentScopeSchema, WafWebAclScopeSchema, RdsPostgresScopeSchema]);
 export type ResourceScope = z.infer<typeof ResourceScopeSchema>;
 export type ResourceKind = ResourceScope['kind'];
 
@@ -180,7 +218,7 @@ export function resourceIdOf(resource: ResourceRef): string {
 
 /** What names a resource: its kind and name, and for a Deployment its cluster and namespace. */
 export type ResourceRef =
-  | { kind: 'autoscaling-group' | 'waf-web-acl'; name: string }
+  | { kind: 'autoscaling-group' | 'waf-web-acl' | 'rds-postgres'; name: string }
   | { kind: 'eks-deployment'; cluster: string; namespace: string; name: string };
 
 /** The `kind/...` targets an action may change for this resource: itself, what it implies, and its declared dependencies. */
@@ -190,6 +228,8 @@ export function allowedTargetsOf(resource: ResourceScope): string[] {
   if (resource.kind === 'eks-deployment') {
     for (const configMap of Object.keys(resource.configMapDefaults)) implied.push(`eks-configmap/${resource.cluster}/${resource.namespace}/${configMap}`);
   }
+  // Any table of an allowed schema; the policy also requires the advisor's own recommendation.
+  if (resource.kind === 'rds-postgres') for (const schema of resource.schemas) implied.push(`postgres-table/${resource.name}/${schema}/*`);
   return [...new Set([resourceIdOf(resource), ...implied, ...resource.dependencies])];
 }
 

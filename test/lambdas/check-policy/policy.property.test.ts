@@ -96,7 +96,7 @@ const worldArb = fc.record({
 const SHARED = { maxAttempts: 3, leaseSeconds: 1_800, cooldownSeconds: 900, verifyAfterSeconds: 300 };
 
 /** The one resource of the run's scope, of the run's kind; each declares dependencies of the other kinds. */
-function resourceFor(world: { kind: ResourceScope['kind']; maxStep: number; maxCapacity?: number; blockMinutes: number }) {
+function resourceFor(world: { kind: Exclude<ResourceScope['kind'], 'rds-postgres'>; maxStep: number; maxCapacity?: number; blockMinutes: number }) {
   switch (world.kind) {
     case 'autoscaling-group':
       return {
@@ -129,7 +129,7 @@ describe('the policy, under random plans', () => {
     const guarded = protectedRanges(protectedCidrs);
     const nonPublic = protectedRanges(NON_PUBLIC_RANGES);
     let allowedActions = 0;
-    const allowedByKind: Record<ResourceScope['kind'], Map<string, number>> = { 'autoscaling-group': new Map(), 'waf-web-acl': new Map(), 'eks-deployment': new Map() };
+    const allowedByKind: Record<Exclude<ResourceScope['kind'], 'rds-postgres'>, Map<string, number>> = { 'autoscaling-group': new Map(), 'waf-web-acl': new Map(), 'eks-deployment': new Map() };
     fc.assert(
       fc.property(planArb, worldArb, (decision, world) => {
         const scope = ScopeSchema.parse({ mode: world.mode, guardrails: { protectedCidrs, allowedNamespaces }, resources: [resourceFor(world)] });
@@ -150,7 +150,7 @@ describe('the policy, under random plans', () => {
         }
         if (decision.action === 'escalateOnly') return;
         allowedActions += 1;
-        allowedByKind[resource.kind].set(decision.action, (allowedByKind[resource.kind].get(decision.action) ?? 0) + 1);
+        allowedByKind[resource.kind as keyof typeof allowedByKind].set(decision.action, (allowedByKind[resource.kind as keyof typeof allowedByKind].get(decision.action) ?? 0) + 1);
         const params = decision.params;
         // The target is the incident's own resource, one its kind implies, or a declared dependency.
         expect(allowedTargetsOf(resource)).toContain(decision.target);
