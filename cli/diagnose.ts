@@ -1,14 +1,13 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import {
   ApiException,
-  type CoreV1Event,
   KubeConfig,
   type V1ConfigMap,
   type V1Deployment,
-  type V1Endpoints,
+  type V1Node,
+  type V1PersistentVolumeClaim,
   type V1Pod,
-  type V1ReplicaSet,
-  type V1Service,
+  type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { type ClusterTokenProvider, type KubeApiFactory, type KubeApis, KubeConnector, kubeApisFrom } from '../lambdas/shared/eks/kube-client.js';
 import { selectorString } from '../lambdas/shared/eks/rollout-history.js';
@@ -17,7 +16,16 @@ import { analyzeWorkload, type Finding, type WorkloadSnapshot } from '../lambdas
 /**
  * `self-heal diagnose`: reads one namespace (GET and LIST only), runs the
  * same analyzers as BuildContext over it, and returns the findings. The
- * printing is in `format-findings.ts`; the argument parsing in `self-heal.ts`.
+ * printing is in `format-findings.ts`; the argument parsing in
+ * `diagnose-command.ts`.
+ *
+ * Deployments (or the one named) and Pods are required; every other list is
+ * optional and skipped with a note when it cannot be read (no RBAC, or a
+ * group the cluster does not serve). Nodes are listed cluster-wide but only
+ * those running the pods read are analyzed. With a Deployment named, its
+ * pods, ReplicaSets, PVCs and HPAs are read; other workloads (StatefulSets,
+ * Jobs, CronJobs) are not; Services, Endpoints, Ingresses, ConfigMaps and
+ * Events stay namespace-wide.
  */
 
 /** Where the cluster is: through EKS, or a kubeconfig file (the default one when `file` is unset). */
@@ -46,7 +54,7 @@ export interface DiagnoseResult {
   readonly total: number;
   /** What was read from where, for the report's header. */
   readonly scope: string;
-  /** Lists that could not be read and were skipped, one sentence each. */
+  /** Lists that could not be read and were skipped, and what was read but left out, one sentence each. */
   readonly notes: string[];
   /** How many objects of each kind were read. */
   readonly counts: Record<string, number>;
@@ -149,6 +157,23 @@ export function referencedConfigMaps(deployments: readonly V1Deployment[]): stri
   return [...names].sort();
 }
 
+/** The PersistentVolumeClaims the pod templates and pods mount. */
+export function claimedPvcs(deployments: readonly V1Deployment[], pods: readonly V1Pod[]): Set<string> {
+  const volumes = [...deployments.flatMap((deployment) => deployment.spec?.template.spec?.volumes ?? []), ...pods.flatMap((pod) => pod.spec?.volumes ?? [])];
+  return new Set(volumes.flatMap((volume) => (volume.persistentVolumeClaim?.claimName ? [volume.persistentVolumeClaim.claimName] : [])));
+}
+
+/** The HorizontalPodAutoscalers that scale the named Deployment. */
+function scalingDeployment(hpas: readonly V2HorizontalPodAutoscaler[], deployment: string): V2HorizontalPodAutoscaler[] {
+  return hpas.filter((hpa) => hpa.spec?.scaleTargetRef.kind === 'Deployment' && hpa.spec.scaleTargetRef.name === deployment);
+}
+
+/** The Nodes the pods are scheduled on. */
+function hostingNodes(nodes: readonly V1Node[], pods: readonly V1Pod[]): V1Node[] {
+  const names = new Set(pods.flatMap((pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : [])));
+  return nodes.filter((node) => node.metadata?.name !== undefined && names.has(node.metadata.name));
+}
+
 /** Containers worth a `kubectl logs --previous`: restarted, or waiting after a crash. */
 function crashedContainers(pods: readonly V1Pod[]): { pod: V1Pod; container: string; terminationMessage?: string }[] {
   return pods.flatMap((pod) =>
@@ -165,7 +190,8 @@ function crashedContainers(pods: readonly V1Pod[]): { pod: V1Pod; container: str
 export async function diagnose(request: DiagnoseRequest, deps: DiagnoseDeps = {}): Promise<DiagnoseResult> {
   const { namespace } = request;
   const { apis, scope, destroy } = await connect(request.target, namespace, deps);
-  const notes: string[] = [];
+  // One slot per optional read, taken when the read starts: the notes keep the order of the reads, not of the answers.
+  const notes: (string | undefined)[] = [];
   /** A list the analysis needs: its failure ends the run. */
   const required = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     try {
@@ -181,13 +207,15 @@ export async function diagnose(request: DiagnoseRequest, deps: DiagnoseDeps = {}
   };
   /** A list the analysis can do without: its failure is a note. */
   const optional = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
+    const slot = notes.push(undefined) - 1;
     try {
       return await call();
     } catch (error) {
-      notes.push(`${what} skipped: ${describeKubeFailure(error)}`);
+      notes[slot] = `${what} skipped: ${describeKubeFailure(error)}`;
       return undefined;
     }
   };
+  const optionalItems = async <T>(what: string, call: () => Promise<{ items: T[] }>): Promise<T[] | undefined> => (await optional(what, call))?.items;
   try {
     let deployments: V1Deployment[];
     let labelSelector: string | undefined;
@@ -200,14 +228,41 @@ export async function diagnose(request: DiagnoseRequest, deps: DiagnoseDeps = {}
       labelSelector = selectorString(deployment.spec?.selector);
     }
     const selected = labelSelector === undefined ? { namespace } : { namespace, labelSelector };
-    const [pods, replicaSets, listedConfigMaps, events, services, endpoints] = await Promise.all([
+    // Other workloads than the named Deployment are not read: narrowing to it means leaving them out.
+    const otherWorkloads = request.deployment === undefined;
+    const [pods, replicaSets, listedConfigMaps, events, services, endpoints, ingresses, listedPvcs, listedHpas, statefulSets, jobs, cronJobs] = await Promise.all([
       required(`list pods in ${namespace}`, () => apis.core.listNamespacedPod(selected)).then((list) => list.items),
-      optional(`list replicasets in ${namespace}`, () => apis.apps.listNamespacedReplicaSet(selected)).then((list) => list?.items as V1ReplicaSet[] | undefined),
-      optional(`list configmaps in ${namespace}`, () => apis.core.listNamespacedConfigMap({ namespace })).then((list) => list?.items as V1ConfigMap[] | undefined),
-      optional(`list events in ${namespace}`, () => apis.core.listNamespacedEvent({ namespace })).then((list) => list?.items as CoreV1Event[] | undefined),
-      optional(`list services in ${namespace}`, () => apis.core.listNamespacedService({ namespace })).then((list) => list?.items as V1Service[] | undefined),
-      optional(`list endpoints in ${namespace}`, () => apis.core.listNamespacedEndpoints({ namespace })).then((list) => list?.items as V1Endpoints[] | undefined),
+      optionalItems(`list replicasets in ${namespace}`, () => apis.apps.listNamespacedReplicaSet(selected)),
+      optionalItems(`list configmaps in ${namespace}`, () => apis.core.listNamespacedConfigMap({ namespace })),
+      optionalItems(`list events in ${namespace}`, () => apis.core.listNamespacedEvent({ namespace })),
+      optionalItems(`list services in ${namespace}`, () => apis.core.listNamespacedService({ namespace })),
+      optionalItems(`list endpoints in ${namespace}`, () => apis.core.listNamespacedEndpoints({ namespace })),
+      optionalItems(`list ingresses in ${namespace}`, () => apis.networking.listNamespacedIngress({ namespace })),
+      optionalItems(`list persistentvolumeclaims in ${namespace}`, () => apis.core.listNamespacedPersistentVolumeClaim({ namespace })),
+      optionalItems(`list horizontalpodautoscalers in ${namespace}`, () => apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace })),
+      otherWorkloads ? optionalItems(`list statefulsets in ${namespace}`, () => apis.apps.listNamespacedStatefulSet({ namespace })) : undefined,
+      otherWorkloads ? optionalItems(`list jobs in ${namespace}`, () => apis.batch.listNamespacedJob({ namespace })) : undefined,
+      otherWorkloads ? optionalItems(`list cronjobs in ${namespace}`, () => apis.batch.listNamespacedCronJob({ namespace })) : undefined,
     ]);
+    let pvcs: V1PersistentVolumeClaim[] | undefined = listedPvcs;
+    let hpas: V2HorizontalPodAutoscaler[] | undefined = listedHpas;
+    if (request.deployment !== undefined) {
+      const claims = claimedPvcs(deployments, pods);
+      pvcs = pvcs?.filter((pvc) => claims.has(pvc.metadata?.name ?? ''));
+      hpas = hpas === undefined ? undefined : scalingDeployment(hpas, request.deployment);
+    }
+    // Nodes are cluster-scoped: list them all, keep the ones the pods run on. No scheduled pod, no request.
+    let nodes: V1Node[] | undefined;
+    if (pods.some((pod) => pod.spec?.nodeName)) {
+      const listed = await optionalItems('list nodes', () => apis.core.listNode());
+      if (listed !== undefined) {
+        nodes = hostingNodes(listed, pods);
+        if (nodes.length < listed.length) {
+          const subject = request.deployment === undefined ? `namespace ${namespace}` : `deployment ${namespace}/${request.deployment}`;
+          notes.push(`only the nodes hosting the pods of ${subject} were checked: ${nodes.length} of the cluster's ${listed.length}`);
+        }
+      }
+    }
     // Without LIST on ConfigMaps (the BuildContext reader role only has GET), read the ones the pod templates name.
     let configMaps = listedConfigMaps;
     if (configMaps === undefined) {
@@ -239,6 +294,13 @@ export async function diagnose(request: DiagnoseRequest, deps: DiagnoseDeps = {}
       ...(events === undefined ? {} : { events }),
       ...(services === undefined ? {} : { services }),
       ...(endpoints === undefined ? {} : { endpoints }),
+      ...(ingresses === undefined ? {} : { ingresses }),
+      ...(pvcs === undefined ? {} : { pvcs }),
+      ...(nodes === undefined ? {} : { nodes }),
+      ...(hpas === undefined ? {} : { hpas }),
+      ...(statefulSets === undefined ? {} : { statefulSets }),
+      ...(jobs === undefined ? {} : { jobs }),
+      ...(cronJobs === undefined ? {} : { cronJobs }),
       ...(Object.keys(logs).length === 0 ? {} : { logs }),
     };
     const analysis = analyzeWorkload(snapshot, {
@@ -250,7 +312,7 @@ export async function diagnose(request: DiagnoseRequest, deps: DiagnoseDeps = {}
       findings: analysis.findings,
       total: analysis.total,
       scope: `${scope}, namespace ${namespace}${request.deployment === undefined ? '' : `, deployment ${request.deployment}`}`,
-      notes,
+      notes: notes.filter((note): note is string => note !== undefined),
       counts: {
         deployments: deployments.length,
         pods: pods.length,
@@ -258,6 +320,14 @@ export async function diagnose(request: DiagnoseRequest, deps: DiagnoseDeps = {}
         configMaps: configMaps?.length ?? 0,
         events: events?.length ?? 0,
         services: services?.length ?? 0,
+        endpoints: endpoints?.length ?? 0,
+        ingresses: ingresses?.length ?? 0,
+        pvcs: pvcs?.length ?? 0,
+        nodes: nodes?.length ?? 0,
+        hpas: hpas?.length ?? 0,
+        statefulSets: statefulSets?.length ?? 0,
+        jobs: jobs?.length ?? 0,
+        cronJobs: cronJobs?.length ?? 0,
       },
     };
   } finally {

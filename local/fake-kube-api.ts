@@ -16,13 +16,33 @@ import { type ClusterConnection, type KubeApiFactory, buildKubeConfig, kubeApisF
  * `kubectl rollout undo` relies on. It records every request, so a test can
  * assert that nothing was written.
  *
+ * For `self-heal diagnose` it also serves, read-only (GET of a list or of
+ * one object), Services, Endpoints, PersistentVolumeClaims, StatefulSets,
+ * Ingresses (networking.k8s.io/v1), HorizontalPodAutoscalers
+ * (autoscaling/v2), Jobs, CronJobs and the cluster-scoped Nodes; `forbid`
+ * makes a resource answer 403 Forbidden, as RBAC would. Events are not
+ * served (404).
+ *
  * By default it speaks plain http (tests point client-node at it with
  * `skipTLSVerify`). Given a certificate it speaks https instead, so the
  * production `eksKubeApis` — which verifies the server against the cluster
  * CA and refuses http — can reach it; the simulated world's clusters do that.
  */
 
-export type Resource = 'deployments' | 'replicasets' | 'configmaps' | 'pods';
+/** The kinds the executors read and write. */
+export type WorkloadResource = 'deployments' | 'replicasets' | 'configmaps' | 'pods';
+/** The kinds only `self-heal diagnose` reads: GET only. `nodes` is cluster-scoped (seed and look it up with namespace ''). */
+export type DiagnosticResource =
+  | 'services'
+  | 'endpoints'
+  | 'persistentvolumeclaims'
+  | 'nodes'
+  | 'statefulsets'
+  | 'ingresses'
+  | 'horizontalpodautoscalers'
+  | 'jobs'
+  | 'cronjobs';
+export type Resource = WorkloadResource | DiagnosticResource;
 export type KubeObject = Record<string, any>;
 
 export interface RecordedRequest {
@@ -81,9 +101,11 @@ export interface FakeKubeApi {
   onWrite(listener: (write: StoredWrite) => void): void;
   /** Deletes a stored object, as another actor would; `false` when there was none. */
   remove(resource: Resource, namespace: string, name: string): boolean;
+  /** Answers 403 Forbidden, as RBAC does, to every request for these resources until `reset`. */
+  forbid(...resources: Resource[]): void;
   /** The factory the executors take, pointed at this server; records the connections it was given. */
   apiFactory(): KubeApiFactory & { connections: ClusterConnection[] };
-  /** Forgets objects, requests and `beforeNextWrite` hooks (not `onWrite` listeners). */
+  /** Forgets objects, requests, forbidden resources and `beforeNextWrite` hooks (not `onWrite` listeners). */
   reset(): void;
   stop(): Promise<void>;
 }
@@ -231,14 +253,45 @@ export function matchesSelector(labels: Record<string, string> | undefined, sele
 
 // ---- the server -----------------------------------------------------------------------------
 
-const KINDS: Record<Resource, { kind: string; apiVersion: string; group: string }> = {
+const KINDS: Record<Resource, { kind: string; apiVersion: string; group: string; clusterScoped?: true }> = {
   deployments: { kind: 'Deployment', apiVersion: 'apps/v1', group: 'apps' },
   replicasets: { kind: 'ReplicaSet', apiVersion: 'apps/v1', group: 'apps' },
   configmaps: { kind: 'ConfigMap', apiVersion: 'v1', group: '' },
   pods: { kind: 'Pod', apiVersion: 'v1', group: '' },
+  services: { kind: 'Service', apiVersion: 'v1', group: '' },
+  endpoints: { kind: 'Endpoints', apiVersion: 'v1', group: '' },
+  persistentvolumeclaims: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', group: '' },
+  nodes: { kind: 'Node', apiVersion: 'v1', group: '', clusterScoped: true },
+  statefulsets: { kind: 'StatefulSet', apiVersion: 'apps/v1', group: 'apps' },
+  ingresses: { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', group: 'networking.k8s.io' },
+  horizontalpodautoscalers: { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', group: 'autoscaling' },
+  jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch' },
+  cronjobs: { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch' },
 };
 
 const ROUTE = /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([^/]+)\/(deployments|replicasets|configmaps|pods)(?:\/([^/]+))?$/;
+/** Any other resource path; it is served when the resource is a diagnostic kind under its own group and version. */
+const OTHER_ROUTE = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?$/;
+
+const isWorkloadResource = (resource: Resource): resource is WorkloadResource =>
+  resource === 'deployments' || resource === 'replicasets' || resource === 'configmaps' || resource === 'pods';
+
+/** The resource, namespace ('' for a cluster-scoped one) and name a path addresses, or undefined when it is not served. */
+function routeOf(pathname: string): { namespace: string; resource: Resource; name: string | undefined } | undefined {
+  const workload = pathname.match(ROUTE);
+  if (workload !== null) {
+    const [, namespace, resource, name] = workload as unknown as [string, string, WorkloadResource, string | undefined];
+    return { namespace, resource, name };
+  }
+  const other = pathname.match(OTHER_ROUTE);
+  if (other === null) return undefined;
+  const [, prefix, namespace, resource, name] = other as unknown as [string, string, string | undefined, string, string | undefined];
+  if (!Object.hasOwn(KINDS, resource) || isWorkloadResource(resource as Resource)) return undefined;
+  const spec = KINDS[resource as DiagnosticResource];
+  if (prefix !== (spec.group === '' ? 'api/v1' : `apis/${spec.apiVersion}`) || (namespace === undefined) !== (spec.clusterScoped === true)) return undefined;
+  return { namespace: namespace ?? '', resource: resource as DiagnosticResource, name };
+}
+
 const REVISION = 'deployment.kubernetes.io/revision';
 const HASH_LABEL = 'pod-template-hash';
 
@@ -267,6 +320,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   const objects = new Map<string, KubeObject>();
   const requests: RecordedRequest[] = [];
   let writeHooks: (() => void)[] = [];
+  const forbidden = new Set<Resource>();
   const writeListeners: ((write: StoredWrite) => void)[] = [];
   let resourceVersion = 1000;
   let uids = 0;
@@ -334,7 +388,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       written.metadata.generation = previous === undefined ? (written.metadata.generation ?? 1) : (previous.metadata.generation ?? 1) + (specChanged ? 1 : 0);
     }
     const response = clone(written);
-    objects.set(keyOf(resource, written.metadata.namespace, written.metadata.name), written);
+    objects.set(keyOf(resource, written.metadata.namespace ?? '', written.metadata.name), written);
     if (resource === 'deployments' && (previous === undefined || canonical(previous.spec?.template) !== canonical(written.spec?.template))) {
       rollOut(written);
     }
@@ -346,15 +400,27 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   }
 
   function handle(method: string, url: URL, body: unknown, contentType: string | undefined): { code: number; body: KubeObject } {
-    const route = url.pathname.match(ROUTE);
-    if (route === null) return { code: 404, body: status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`) };
-    const [, namespace, resourceName, name] = route as unknown as [string, string, Resource, string | undefined];
+    const route = routeOf(url.pathname);
+    if (route === undefined) return { code: 404, body: status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`) };
+    const { namespace, resource: resourceName, name } = route;
     const { kind, apiVersion, group } = KINDS[resourceName];
+    if (forbidden.has(resourceName)) {
+      const verb = method === 'GET' ? (name === undefined ? 'list' : 'get') : method.toLowerCase();
+      const where = namespace === '' ? 'at the cluster scope' : `in the namespace "${namespace}"`;
+      return {
+        code: 403,
+        body: status(403, 'Forbidden', `${resourceName}${group ? `.${group}` : ''} is forbidden: User "fake-user" cannot ${verb} resource "${resourceName}" in API group "${group}" ${where}`, {
+          kind: resourceName,
+          ...(group ? { group } : {}),
+        }),
+      };
+    }
+    if (!isWorkloadResource(resourceName) && method !== 'GET') return { code: 405, body: status(405, 'MethodNotAllowed', `${method} is not supported by this fake on ${resourceName}`) };
     if (name === undefined) {
       if (method !== 'GET') return { code: 405, body: status(405, 'MethodNotAllowed', `${method} is not supported on a list`) };
       const selector = url.searchParams.get('labelSelector') ?? undefined;
       const items = [...objects.values()]
-        .filter((object) => object.kind === kind && object.metadata.namespace === namespace && matchesSelector(object.metadata.labels, selector))
+        .filter((object) => object.kind === kind && (object.metadata.namespace ?? '') === namespace && matchesSelector(object.metadata.labels, selector))
         .map(clone);
       return { code: 200, body: { kind: `${kind}List`, apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items } };
     }
@@ -451,18 +517,20 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       const { kind, apiVersion } = KINDS[resource];
       const seeded: KubeObject = clone({ apiVersion, kind, ...object });
       seeded.metadata = { ...seeded.metadata };
-      if (typeof seeded.metadata.name !== 'string' || typeof seeded.metadata.namespace !== 'string') throw new Error('seed needs metadata.name and metadata.namespace');
+      const clusterScoped = KINDS[resource].clusterScoped === true;
+      if (typeof seeded.metadata.name !== 'string' || (!clusterScoped && typeof seeded.metadata.namespace !== 'string')) throw new Error('seed needs metadata.name and metadata.namespace');
+      if (clusterScoped) delete seeded.metadata.namespace;
       seeded.metadata.uid ??= `uid-${++uids}`;
       seeded.metadata.resourceVersion = nextVersion();
       if (resource === 'deployments') seeded.metadata.generation ??= 1;
-      objects.set(keyOf(resource, seeded.metadata.namespace, seeded.metadata.name), seeded);
+      objects.set(keyOf(resource, seeded.metadata.namespace ?? '', seeded.metadata.name), seeded);
       return clone(seeded);
     },
     get: (resource, namespace, name) => {
       const object = objects.get(keyOf(resource, namespace, name));
       return object === undefined ? undefined : clone(object);
     },
-    list: (resource, namespace) => [...objects.values()].filter((o) => o.kind === KINDS[resource].kind && o.metadata.namespace === namespace).map(clone),
+    list: (resource, namespace) => [...objects.values()].filter((o) => o.kind === KINDS[resource].kind && (o.metadata.namespace ?? '') === namespace).map(clone),
     update(resource, namespace, name, change) {
       const current = objects.get(keyOf(resource, namespace, name));
       if (current === undefined) throw new Error(`no ${resource} ${namespace}/${name}`);
@@ -478,6 +546,9 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       writeListeners.push(listener);
     },
     remove: (resource, namespace, name) => objects.delete(keyOf(resource, namespace, name)),
+    forbid(...resources) {
+      for (const resource of resources) forbidden.add(resource);
+    },
     apiFactory() {
       const connections: ClusterConnection[] = [];
       const factory = (connection: ClusterConnection) => {
@@ -489,6 +560,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     reset() {
       objects.clear();
       requests.length = 0;
+      forbidden.clear();
       writeHooks = [];
     },
     stop: () =>

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { main } from '../../cli/self-heal.js';
 import { FindingSchema } from '../../lambdas/shared/k8s-diagnostics/index.js';
 import { type FakeKubeApi, podTemplate, startFakeKubeApi } from '../../local/fake-kube-api.js';
@@ -61,7 +62,7 @@ describe('self-heal diagnose', () => {
     expect(result.out).toMatch(/Pod shop\/web-[a-z0-9-]+ — CrashLoopBackOff \((critical|high|medium)\)/);
     expect(result.out).toContain('→ proposes: escalateOnly (No trusted source has a value for key DATABASE_URL');
     expect(result.out).toContain('  | Error: environment variable DATABASE_URL is not set');
-    // The fake serves neither events, services nor logs: skipped with a note, not a failure.
+    // The fake serves neither events nor logs: skipped with a note, not a failure.
     expect(result.out).toMatch(/Notes:\n- list events in shop skipped: HTTP 404/);
     expect(fake.writes()).toEqual([]);
     expect(fake.requests.every((request) => request.method === 'GET')).toBe(true);
@@ -94,6 +95,66 @@ describe('self-heal diagnose', () => {
     expect(findings.map((finding) => FindingSchema.parse(finding).reason)).toEqual(expect.arrayContaining(['MissingEnvVar', 'CrashLoopBackOff']));
     expect(findings[0]).toMatchObject({ kind: 'Deployment', name: 'web', reason: 'MissingEnvVar', suggestion: { action: 'escalateOnly' } });
     expect(result.err).toContain('note: list events in shop skipped');
+  });
+
+  it('still reports the crash loop when every list beyond Deployments, Pods and ConfigMaps is refused, with one note per list', async () => {
+    for (const pod of fake.list('pods', 'shop')) fake.update('pods', 'shop', pod.metadata.name as string, (object) => (object.spec.nodeName = 'ip-10-0-1-17.eu-west-1.compute.internal'));
+    fake.forbid('replicasets', 'services', 'endpoints', 'statefulsets', 'ingresses', 'persistentvolumeclaims', 'nodes', 'horizontalpodautoscalers', 'jobs', 'cronjobs');
+
+    const result = await run('diagnose', '--kubeconfig', kubeconfig, '--namespace', 'shop');
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^1\. Deployment shop\/web — MissingEnvVar \((critical|high)\)$/m);
+    expect(result.out).toMatch(/Pod shop\/web-[a-z0-9-]+ — CrashLoopBackOff/);
+    const notes = result.out.slice(result.out.indexOf('Notes:\n')).split('\n').slice(1);
+    expect(notes).toEqual([
+      '- list replicasets in shop skipped: HTTP 403: replicasets.apps is forbidden: User "fake-user" cannot list resource "replicasets" in API group "apps" in the namespace "shop"',
+      expect.stringMatching(/^- list events in shop skipped: HTTP 404/),
+      '- list services in shop skipped: HTTP 403: services is forbidden: User "fake-user" cannot list resource "services" in API group "" in the namespace "shop"',
+      expect.stringMatching(/^- list endpoints in shop skipped: HTTP 403/),
+      '- list ingresses in shop skipped: HTTP 403: ingresses.networking.k8s.io is forbidden: User "fake-user" cannot list resource "ingresses" in API group "networking.k8s.io" in the namespace "shop"',
+      expect.stringMatching(/^- list persistentvolumeclaims in shop skipped: HTTP 403/),
+      expect.stringMatching(/^- list horizontalpodautoscalers in shop skipped: HTTP 403: .* in API group "autoscaling"/),
+      expect.stringMatching(/^- list statefulsets in shop skipped: HTTP 403: .* in API group "apps"/),
+      expect.stringMatching(/^- list jobs in shop skipped: HTTP 403: .* in API group "batch"/),
+      expect.stringMatching(/^- list cronjobs in shop skipped: HTTP 403: .* in API group "batch"/),
+      '- list nodes skipped: HTTP 403: nodes is forbidden: User "fake-user" cannot list resource "nodes" in API group "" at the cluster scope',
+      expect.stringMatching(/^- previous container logs skipped/),
+    ]);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('is granted by lib/eks-rbac/self-heal-diagnose.yaml exactly what it requests, and nothing that writes', async () => {
+    for (const pod of fake.list('pods', 'shop')) fake.update('pods', 'shop', pod.metadata.name as string, (object) => (object.spec.nodeName = 'ip-10-0-1-17.eu-west-1.compute.internal'));
+    fake.update('deployments', 'shop', 'web', (object) => (object.spec.template.spec.volumes = [{ name: 'cache', persistentVolumeClaim: { claimName: 'web-cache' } }]));
+    await run('diagnose', '--kubeconfig', kubeconfig, '--namespace', 'shop');
+    await run('diagnose', '--kubeconfig', kubeconfig, '--namespace', 'shop', '--deployment', 'web');
+    fake.forbid('configmaps');
+    await run('diagnose', '--kubeconfig', kubeconfig, '--namespace', 'shop', '--deployment', 'web');
+
+    // `group resource verb` of every request: a path to a collection is a list, to one object (or its log) a get.
+    const requested = new Set(
+      fake.requests.map((request) => {
+        const match = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)(?:\/namespaces\/[^/]+)?\/([^/]+)(\/[^/]+)?(\/log)?$/.exec(request.path);
+        expect(match, request.path).not.toBeNull();
+        const [, group = '', resource, name, log] = match!;
+        return `${group} ${resource}${log ?? ''} ${name === undefined ? 'list' : 'get'}`;
+      }),
+    );
+    const role = parse(readFileSync(new URL('../../lib/eks-rbac/self-heal-diagnose.yaml', import.meta.url), 'utf8')) as {
+      kind: string;
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    const granted = new Set(role.rules.flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group} ${resource} ${verb}`)))));
+
+    expect(role.kind).toBe('ClusterRole');
+    expect(role.rules.flatMap((rule) => rule.verbs).filter((verb) => !['get', 'list', 'watch'].includes(verb))).toEqual([]);
+    expect([...requested].filter((grant) => !granted.has(grant))).toEqual([]);
+    // Nothing granted that diagnose never reads (watch goes with list).
+    const readKinds = new Set([...requested].map((grant) => grant.split(' ').slice(0, 2).join(' ')));
+    expect([...granted].map((grant) => grant.split(' ').slice(0, 2).join(' ')).filter((kind) => !readKinds.has(kind))).toEqual([]);
+    expect(readKinds.size).toBe(15);
+    expect(fake.writes()).toEqual([]);
   });
 
   it('says so when there is nothing to report', async () => {

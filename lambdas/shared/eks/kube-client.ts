@@ -1,5 +1,16 @@
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
-import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, type ConfigurationOptions, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  AutoscalingV2Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type ConfigurationOptions,
+  NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { callAws } from '../aws-errors.js';
 import { OutOfScopeError, StalePlanError, TargetNotFoundError, TransientAwsError } from '../errors.js';
 import { KubeAccessDeniedError } from './eks-errors.js';
@@ -30,10 +41,17 @@ export interface ClusterConnection {
   readonly token: string;
 }
 
-/** The typed API groups the executors use. */
+/**
+ * The typed API groups: the executors use `apps` and `core`; `self-heal
+ * diagnose` also reads through `networking` (Ingresses), `autoscaling`
+ * (HorizontalPodAutoscalers, autoscaling/v2) and `batch` (Jobs, CronJobs).
+ */
 export interface KubeApis {
   readonly apps: AppsV1Api;
   readonly core: CoreV1Api;
+  readonly networking: NetworkingV1Api;
+  readonly autoscaling: AutoscalingV2Api;
+  readonly batch: BatchV1Api;
 }
 
 /** Builds the API clients for a connection; the seam tests replace. */
@@ -76,7 +94,13 @@ export function buildKubeConfig(options: KubeConfigOptions): KubeConfig {
 }
 
 export function kubeApisFrom(config: KubeConfig): KubeApis {
-  return { apps: config.makeApiClient(AppsV1Api), core: config.makeApiClient(CoreV1Api) };
+  return {
+    apps: config.makeApiClient(AppsV1Api),
+    core: config.makeApiClient(CoreV1Api),
+    networking: config.makeApiClient(NetworkingV1Api),
+    autoscaling: config.makeApiClient(AutoscalingV2Api),
+    batch: config.makeApiClient(BatchV1Api),
+  };
 }
 
 /** The production factory: the EKS endpoint over TLS, verified against the cluster CA. */

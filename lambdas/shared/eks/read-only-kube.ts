@@ -55,7 +55,13 @@ export function readOnlyKubeApi<T extends object>(api: T, apiName: string): T {
   });
 }
 
-/** The API clients of a cluster, able only to read. */
+/** The API clients of a cluster, every group able only to read. */
 export function readOnlyKubeApis(apis: KubeApis): KubeApis {
-  return { apps: readOnlyKubeApi(apis.apps, 'AppsV1Api'), core: readOnlyKubeApi(apis.core, 'CoreV1Api') };
+  return {
+    apps: readOnlyKubeApi(apis.apps, 'AppsV1Api'),
+    core: readOnlyKubeApi(apis.core, 'CoreV1Api'),
+    networking: readOnlyKubeApi(apis.networking, 'NetworkingV1Api'),
+    autoscaling: readOnlyKubeApi(apis.autoscaling, 'AutoscalingV2Api'),
+    batch: readOnlyKubeApi(apis.batch, 'BatchV1Api'),
+  };
 }
