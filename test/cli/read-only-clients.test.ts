@@ -39,10 +39,13 @@ const BY_VERB: Record<string, Kind> = {
   Replicate: WRITE, Restore: WRITE, Resume: WRITE, Retire: WRITE, Revoke: WRITE, Rollback: WRITE, Rotate: WRITE,
   Schedule: WRITE, Send: WRITE, Set: WRITE, Sign: WRITE, Start: WRITE, Stop: WRITE, Subscribe: WRITE, Suspend: WRITE,
   Tag: WRITE, Terminate: WRITE, Unsubscribe: WRITE, Untag: WRITE, Update: WRITE, Label: WRITE, Unlabel: WRITE, Modify: WRITE,
-  Reset: WRITE,
+  Reset: WRITE, Abort: WRITE, Copy: WRITE, Rename: WRITE, Upload: WRITE, Write: WRITE,
+  // S3: HEAD and S3 Select read, but shadow mode needs neither.
+  Head: HARMLESS, Select: HARMLESS,
 };
 const BY_NAME: Record<string, Kind> = {
   BatchGetItem: READ,
+  BatchGetSecretValue: READ,
   TransactGetItems: READ,
   InvokeModel: READ,
   InvokeModelWithResponseStream: READ,
