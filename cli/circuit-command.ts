@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CircuitState } from '../lambdas/shared/flap-guard.js';
 import { SafetyLedger } from '../lambdas/shared/safety-ledger.js';
-import type { CliIo } from './cli-io.js';
+import { type CliIo, parseCommandArgs } from './cli-io.js';
 
 export const CIRCUIT_USAGE = `self-heal circuit — show or reset a resource's circuit breaker
 
@@ -65,28 +64,19 @@ export function describeReset(result: CircuitResetResult): string {
 
 /** `self-heal circuit show|reset RESOURCE …`; resolves the exit code. */
 export async function runCircuit(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        table: { type: 'string' },
-        by: { type: 'string' },
-        endpoint: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${CIRCUIT_USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      table: { type: 'string' },
+      by: { type: 'string' },
+      endpoint: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    CIRCUIT_USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(CIRCUIT_USAGE);
-    return 0;
-  }
   const [verb, resourceId] = positionals;
   if ((verb !== 'show' && verb !== 'reset') || resourceId === undefined || positionals.length !== 2) {
     io.err(`unknown command: circuit ${positionals.join(' ')}\n\n${CIRCUIT_USAGE}`);

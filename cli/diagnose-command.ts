@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { type CliIo, parseCommandArgs } from './cli-io.js';
 import { type DiagnoseDeps, DiagnoseError, type DiagnoseRequest, type DiagnoseTarget, diagnose } from './diagnose.js';
 import { formatFindings } from './format-findings.js';
 
@@ -9,8 +9,10 @@ export const DIAGNOSE_USAGE = `self-heal diagnose — K8sGPT-style analysis of o
 Usage:
   self-heal diagnose [--cluster NAME | --kubeconfig FILE [--context NAME]] --namespace NS [--deployment NAME] [--json]
 
-Reads Deployments, ReplicaSets, Pods, ConfigMaps, Events, Services and
-Endpoints of the namespace (GET and LIST only; nothing is changed), runs the
+Reads Deployments, ReplicaSets, Pods, ConfigMaps, Events, Services, Endpoints,
+Ingresses, PersistentVolumeClaims, HorizontalPodAutoscalers, StatefulSets, Jobs
+and CronJobs of the namespace, and the Nodes its pods run on (GET and LIST only;
+nothing is changed; a list it may not read is skipped with a note), runs the
 analyzers and prints the findings with the catalog action each proposes.
 Without --cluster or --kubeconfig it uses the default kubeconfig
 (KUBECONFIG or ~/.kube/config).
@@ -20,7 +22,7 @@ Options:
   --kubeconfig FILE       a kubeconfig file
   --context NAME          a context of the kubeconfig other than its current one
   --namespace NS          the namespace to read (required)
-  --deployment NAME       the Deployment the incident is about; narrows the read to its pods and ReplicaSets
+  --deployment NAME       the Deployment the incident is about: reads only its pods, ReplicaSets, PVCs and HPAs, and no StatefulSets, Jobs or CronJobs
   --default CM/KEY=VALUE  a trusted value for key KEY of ConfigMap CM, used when the key is missing (repeatable)
   --max-findings N        how many findings to show (default 10)
   --json                  print the findings array as JSON
@@ -78,32 +80,23 @@ function request(values: Record<string, string | boolean | string[] | undefined>
 }
 
 /** `self-heal diagnose …`; resolves the exit code. */
-export async function runDiagnose(argv: readonly string[], io: { out(line: string): void; err(line: string): void }, deps: DiagnoseDeps = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        cluster: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        namespace: { type: 'string', short: 'n' },
-        deployment: { type: 'string' },
-        default: { type: 'string', multiple: true },
-        'max-findings': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${DIAGNOSE_USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.out(DIAGNOSE_USAGE);
-    return 0;
-  }
+export async function runDiagnose(argv: readonly string[], io: CliIo, deps: DiagnoseDeps = {}): Promise<number> {
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      cluster: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      deployment: { type: 'string' },
+      default: { type: 'string', multiple: true },
+      'max-findings': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    DIAGNOSE_USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 0) {
     io.err(`unexpected argument: ${parsed.positionals.join(' ')}\n\n${DIAGNOSE_USAGE}`);
     return 2;

@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readOnly } from '../lambdas/shared/read-only-clients.js';
 import { isMutatingCallRefused } from '../lambdas/shared/shadow-mode.js';
 import { checkResourceId } from './circuit-command.js';
-import type { CliIo } from './cli-io.js';
+import { type CliIo, parseCommandArgs } from './cli-io.js';
 import { type IncidentPage, type IncidentRow, IncidentListing } from './incidents/incident-listing.js';
 
 export const INCIDENTS_USAGE = `self-heal incidents — recent incidents and their outcomes, from the state table (read-only)
@@ -72,30 +71,21 @@ export function formatIncidents(page: IncidentPage, scope: string): string[] {
 
 /** `self-heal incidents …`; resolves the exit code. */
 export async function runIncidents(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        table: { type: 'string' },
-        resource: { type: 'string' },
-        limit: { type: 'string' },
-        'max-scan': { type: 'string' },
-        endpoint: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${INCIDENTS_USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      table: { type: 'string' },
+      resource: { type: 'string' },
+      limit: { type: 'string' },
+      'max-scan': { type: 'string' },
+      endpoint: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    INCIDENTS_USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(INCIDENTS_USAGE);
-    return 0;
-  }
   let limit: number;
   let maxScan: number;
   try {

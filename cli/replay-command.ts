@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import type { CliIo } from './cli-io.js';
+import { type CliIo, parseCommandArgs } from './cli-io.js';
 import { formatReplay } from './replay/format-replay.js';
 import { ReplayInputError } from './replay/replay-input.js';
 import { replay, type ReplayDeps, type ReplayReport, type ReplayRequest, ReplayUsageError } from './replay/replay.js';
@@ -62,32 +61,23 @@ export function replayExitCode(report: ReplayReport): number {
 
 /** `self-heal replay …`; resolves the exit code. */
 export async function runReplay(argv: readonly string[], io: CliIo, deps: ReplayDeps = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        scope: { type: 'string' },
-        offline: { type: 'boolean', default: false },
-        world: { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        model: { type: 'string' },
-        'runbooks-only': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${REPLAY_USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      scope: { type: 'string' },
+      offline: { type: 'boolean', default: false },
+      world: { type: 'string' },
+      table: { type: 'string' },
+      region: { type: 'string' },
+      model: { type: 'string' },
+      'runbooks-only': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    REPLAY_USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(REPLAY_USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) {
     io.err(`${positionals.length === 0 ? 'missing EVENT.json: the event to replay' : `one event at a time, not ${positionals.length}: ${positionals.join(' ')}`}\n\n${REPLAY_USAGE}`);
     return 2;

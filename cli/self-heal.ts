@@ -41,7 +41,11 @@ const COMMANDS: readonly Command[] = [
     summary: 'recent incidents and their outcomes, from the state table',
     run: async (argv, io, env) => (await import('./incidents-command.js')).runIncidents(argv, io, env),
   },
-  // simulate: runs the scenarios locally (added with the local runtime's command).
+  {
+    name: 'simulate',
+    summary: 'run the scenarios locally: real ASL, real handlers, dynalite, simulated AWS',
+    run: async (argv, io, env) => (await import('./simulate-command.js')).runSimulate(argv, io, env),
+  },
 ];
 
 const USAGE = `self-heal — operate the self-healing deployment
@@ -52,6 +56,7 @@ Usage:
   self-heal diagnose [--cluster NAME | --kubeconfig FILE [--context NAME]] --namespace NS [--deployment NAME] [--json]
   self-heal replay EVENT.json [--offline [--world FILE]] [--scope FILE] [--json]
   self-heal incidents --table TABLE [--resource RESOURCE] [--limit N] [--json]
+  self-heal simulate [SCENARIO…] [--reports DIR | --no-reports] [--list] [--json]
 
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`).join('\n')}

@@ -81,15 +81,23 @@ describe('self-heal', () => {
   it('lists every command in its help', async () => {
     const result = await run('--help');
     expect(result.code).toBe(0);
-    for (const command of ['circuit', 'diagnose', 'replay', 'incidents']) expect(result.out).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
+    for (const command of ['circuit', 'diagnose', 'replay', 'incidents', 'simulate']) expect(result.out).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
     expect(result.out).toContain('Run `self-heal COMMAND --help`');
   });
 
-  it.each(['circuit', 'diagnose', 'replay', 'incidents'])('%s --help prints its own help with exit code 0', async (command) => {
+  it.each(['circuit', 'diagnose', 'replay', 'incidents', 'simulate'])('%s --help prints its own help with exit code 0', async (command) => {
     const result = await run(command, '--help');
     expect(result.code).toBe(0);
     expect(result.out).toContain(`self-heal ${command}`);
     expect(result.out).toContain('Exit codes:');
+  });
+
+  it.each(['circuit', 'diagnose', 'replay', 'incidents', 'simulate'])('%s rejects an option it does not know with its help on stderr and exit code 2', async (command) => {
+    const result = await run(command, '--colour');
+    expect(result.code).toBe(2);
+    expect(result.out).toBe('');
+    expect(result.err).toMatch(/^Unknown option '--colour'/);
+    expect(result.err).toContain(`\n\nself-heal ${command} — `);
   });
 
   it('rejects an unknown command, and no command at all, with exit code 2', async () => {
