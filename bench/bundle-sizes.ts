@@ -17,8 +17,15 @@ import { handlerEntry, WORKFLOW_FUNCTIONS } from '../lib/workflow-functions.js';
 const BUDGET_BYTES = 350 * 1024;
 const KUBERNETES_BUDGET_BYTES = 2_200 * 1024;
 const KUBERNETES_FUNCTIONS = new Set(['build-context', 'act-on-eks']);
-/** Every function the construct deploys: the intakes, the workflow's steps, block expiry and the approval callback. */
-const functions = [{ directory: 'intake' }, { directory: 'log-intake' }, ...WORKFLOW_FUNCTIONS, { directory: 'expire-ip-block' }, { directory: 'approval-callback' }];
+/** Every function the construct deploys: the intakes, the workflow's steps, block expiry, the approval callback and the incident reports. */
+const functions = [
+  { directory: 'intake' },
+  { directory: 'log-intake' },
+  ...WORKFLOW_FUNCTIONS,
+  { directory: 'expire-ip-block' },
+  { directory: 'approval-callback' },
+  { directory: 'write-incident-report' },
+];
 const out = mkdtempSync(path.join(tmpdir(), 'self-healing-bundles-'));
 
 let worst = 0;

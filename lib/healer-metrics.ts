@@ -40,7 +40,7 @@ export const HEALER_METRICS = {
   CircuitsOpened: [],
   /** Every function that publishes lifecycle notifications: SNS refused one; it is in the log only. */
   NotificationsUndelivered: [],
-  /** A metric filter on Decide's log: Bedrock throttled the model call and the runbooks decided. */
+  /** Decide: Bedrock throttled the model call and the runbooks decided; a single metric, emitted with `service` alone. */
   BedrockThrottles: [],
 } as const satisfies Record<string, readonly string[]>;
 

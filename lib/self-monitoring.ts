@@ -2,11 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { HEALER_NAMESPACE, healerMetric } from './healer-metrics.js';
+import { healerMetric } from './healer-metrics.js';
 
 /** A function whose failures mean signals are not turning into incidents. */
 export interface IntakeFunction {
@@ -34,12 +33,13 @@ export interface SelfMonitoringProps {
   readonly topic: sns.ITopic;
 
   /**
-   * The Decide function's log group, when a model decides: a metric filter
-   * there counts the model calls Bedrock throttled (`BedrockThrottles`).
+   * Whether a Bedrock model decides: then the Decide function emits
+   * `BedrockThrottles` (an EMF metric, one per call Bedrock throttled) and
+   * an alarm watches it.
    *
-   * @default - no model, so no Bedrock throttling alarm
+   * @default false - no model, so no Bedrock throttling alarm
    */
-  readonly decideLogGroup?: logs.ILogGroup;
+  readonly modelDecides?: boolean;
 
   /**
    * Throttled model calls, within 15 minutes, that raise the Bedrock alarm.
@@ -131,18 +131,7 @@ export class SelfMonitoring extends Construct {
       }),
     );
 
-    if (props.decideLogGroup !== undefined) {
-      // Decide logs every fallback with its reason; a throttle's starts with KNOWN_ERRORS.ThrottlingException's text.
-      new logs.MetricFilter(this, 'BedrockThrottleFilter', {
-        logGroup: props.decideLogGroup,
-        filterPattern: logs.FilterPattern.stringValue('$.reason', '=', 'Bedrock throttled*'),
-        metricNamespace: HEALER_NAMESPACE,
-        metricName: 'BedrockThrottles',
-        metricValue: '1',
-        // Powertools writes the service into every log line: the metric gets the dimension set of the EMF metrics.
-        dimensions: { service: '$.service' },
-        unit: cloudwatch.Unit.COUNT,
-      });
+    if (props.modelDecides === true) {
       const window = Duration.minutes(15);
       this.bedrockThrottles = alarm('BedrockThrottles', {
         alarmDescription:

@@ -22,8 +22,13 @@ export interface BedrockSettings {
   maxPromptChars: number;
 }
 
-/** The plan, or why there is none (the decision's `fallbackReason`) and the model call if one was answered. */
-export type BedrockOutcome = { ok: true; decision: Decision } | { ok: false; reason: string; model?: ModelCall };
+/**
+ * The plan, or why there is none (the decision's `fallbackReason`) and the
+ * model call if one was answered. `throttled` marks a call Bedrock refused
+ * for its rate or token quota (`ThrottlingException`): the handler counts
+ * those in the `BedrockThrottles` metric.
+ */
+export type BedrockOutcome = { ok: true; decision: Decision } | { ok: false; reason: string; model?: ModelCall; throttled?: true };
 
 export interface DecideWithBedrockInput {
   incident: Incident;
@@ -95,7 +100,12 @@ export function describeModelError(error: unknown): string {
   return `the model call failed (${name}${status === undefined ? '' : `, HTTP ${status}`}${message === '' ? '' : `: ${message}`})`;
 }
 
-function fail(reason: string, model?: ModelCall): BedrockOutcome {
+/** Bedrock refused the call for its request or token rate: the error's name says so, whatever the status. */
+export function isThrottling(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as ErrorLike).name === 'ThrottlingException';
+}
+
+function fail(reason: string, model?: ModelCall): Extract<BedrockOutcome, { ok: false }> {
   const clipped = clip(reason, MAX_REASON_CHARS);
   return model === undefined ? { ok: false, reason: clipped } : { ok: false, reason: clipped, model };
 }
@@ -124,7 +134,9 @@ export async function decideWithBedrock({ incident, context, client, settings }:
   try {
     output = await client.send(command, { abortSignal: abort.signal });
   } catch (error) {
-    return fail(abort.signal.aborted ? `the model did not answer within ${settings.timeoutMs} ms` : describeModelError(error));
+    if (abort.signal.aborted) return fail(`the model did not answer within ${settings.timeoutMs} ms`);
+    const failure = fail(describeModelError(error));
+    return isThrottling(error) ? { ...failure, throttled: true } : failure;
   } finally {
     clearTimeout(timer);
   }

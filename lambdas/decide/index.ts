@@ -46,6 +46,8 @@ export const lambdaHandler = async ({ incident, context }: z.infer<typeof Decide
       decision = outcome.decision;
     } else {
       metrics.addMetric('ModelFallbacks', MetricUnit.Count, 1);
+      // On its own, with the service dimension only: the alarm on throttles reads it without a `source`.
+      if (outcome.throttled === true) metrics.singleMetric().addMetric('BedrockThrottles', MetricUnit.Count, 1);
       logger.warn('model answer not used; the runbooks decide', { reason: outcome.reason });
       decision = { ...decideWithRunbooks(runbooks, incident, context), model: outcome.model, fallbackReason: outcome.reason };
     }

@@ -16,11 +16,16 @@ export const NOTIFICATION_TYPES = [
   'escalated',
   'plan-recommended',
   'circuit-opened',
+  'report-ready',
 ] as const;
 export const NotificationTypeSchema = z.enum(NOTIFICATION_TYPES);
 export type NotificationType = z.infer<typeof NotificationTypeSchema>;
 
-/** The types that ask something of a human: answer an approval, take over an incident, reset a circuit. */
+/**
+ * The types that ask something of a human: answer an approval, take over an
+ * incident, reset a circuit. `report-ready` (a run's incident report is in
+ * S3) is not one: it follows every run, whatever its outcome.
+ */
 export const NEEDS_A_HUMAN: readonly NotificationType[] = ['approval-requested', 'escalated', 'plan-recommended', 'circuit-opened'];
 
 /**

@@ -54,6 +54,7 @@ const TITLES: Readonly<Record<NotificationType, string>> = {
   escalated: 'escalated',
   'plan-recommended': 'plan recommended',
   'circuit-opened': 'circuit opened',
+  'report-ready': 'incident report ready',
 };
 
 /** SNS caps a Subject at 100 characters of printable ASCII, with no line breaks. */
@@ -71,6 +72,10 @@ export function notificationSubject(message: Pick<Notification, 'type' | 'resour
  * shows it as a card, threaded per incident.
  */
 export function notificationBody(message: Notification): Record<string, unknown> {
+  const nextSteps = [
+    ...(message.reportUrl === undefined ? [] : [`Read the incident report: ${message.reportUrl}`]),
+    ...(message.consoleUrl === undefined ? [] : [`Review the run: ${message.consoleUrl}`]),
+  ];
   return {
     ...message,
     version: '1.0',
@@ -79,13 +84,19 @@ export function notificationBody(message: Notification): Record<string, unknown>
       textType: 'client-markdown',
       title: `${TITLES[message.type]}: ${message.resourceId}`,
       description: message.summary,
-      ...(message.consoleUrl === undefined ? {} : { nextSteps: [`Review the run: ${message.consoleUrl}`] }),
+      ...(nextSteps.length === 0 ? {} : { nextSteps }),
     },
     metadata: { threadId: message.incidentId, summary: message.summary, eventType: message.type },
   };
 }
 
-/** The Publish request for a notification: the body as JSON, and `type` and `resourceId` as message attributes to filter on. */
+/**
+ * The Publish request for a notification: the body as JSON, and `type` and
+ * `resourceId` as message attributes to filter on. Every notification goes
+ * out through here, so every one carries both; `type` is also a top-level
+ * field of the body, for a subscription that filters on the body (the
+ * email subscription does, see `needsAHumanFilterPolicy`).
+ */
 export function publishCommandFor(topicArn: string, message: Notification, subject = notificationSubject(message)): PublishCommand {
   return new PublishCommand({
     TopicArn: topicArn,

@@ -263,8 +263,8 @@ describe('decideWithBedrock: falls back when Bedrock fails', () => {
     // Act
     const { outcome, requests } = await decide(reply);
 
-    // Assess
-    expect(fallbackOf(outcome)).toEqual({ ok: false, reason });
+    // Assess: only a throttle is marked as one (the handler counts it in BedrockThrottles).
+    expect(fallbackOf(outcome)).toEqual(reply === throttled ? { ok: false, reason, throttled: true } : { ok: false, reason });
     expect(requests).toHaveLength(1);
   });
 

@@ -4,8 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger, metrics } from '../../../lambdas/shared/powertools.js';
 import {
   NOTIFICATION_TOPIC_ENV,
+  NOTIFICATION_TYPES,
   NotificationSchema,
   notification,
+  notificationBody,
   notificationSubject,
   notify,
 } from '../../../lambdas/shared/notify.js';
@@ -84,6 +86,33 @@ describe('notify', () => {
       source: 'custom',
       content: { title: 'incident opened: autoscaling-group/web', description: opened.summary },
       metadata: { threadId: opened.incidentId, eventType: 'incident-opened' },
+    });
+  });
+
+  it.each(NOTIFICATION_TYPES)('publishes %s with its type as a message attribute and as a top-level field of the body', async (type) => {
+    // Act
+    const result = await notify({ ...opened, type });
+
+    // Assess: subscribers filter on either (the email subscription reads the body).
+    expect(result).toBe('delivered');
+    const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    expect(input.MessageAttributes?.type).toEqual({ DataType: 'String', StringValue: type });
+    expect((JSON.parse(input.Message!) as { type: string }).type).toBe(type);
+    expect(input.Subject).toMatch(/^\[self-healing\] [a-z ]+: autoscaling-group\/web$/);
+  });
+
+  it('puts the report link first among the next steps of a report-ready notification', () => {
+    // Prepare
+    const reportUrl = 'https://console.aws.amazon.com/s3/object/reports-bucket?region=us-east-1&prefix=reports%2F2026%2F11%2F27%2Fweb.html';
+
+    // Act
+    const body = notificationBody(notification({ ...opened, type: 'report-ready', reportUrl }));
+
+    // Assess
+    expect(body).toMatchObject({
+      type: 'report-ready',
+      reportUrl,
+      content: { title: 'incident report ready: autoscaling-group/web', nextSteps: [`Read the incident report: ${reportUrl}`, `Review the run: ${CONSOLE_URL}`] },
     });
   });
 
