@@ -7,6 +7,7 @@ import { type FlapGuardProps, flapGuardSettings } from './flap-guard-props.js';
 import { AUTO_SCALING_GROUP_DEFAULTS, type AutoScalingGroupTarget } from './auto-scaling-group-target.js';
 import { CLOUDFRONT_WAF_REGION, ipSetOf } from './declared-resources.js';
 import type { EksDeploymentTarget } from './eks-deployment-target.js';
+import { POSTGRES_DATABASE_DEFAULTS, type PostgresDatabaseTarget, resolvePostgresDatabase } from './postgres-database-target.js';
 import { LEASE_MARGIN, REMEDIATION_TARGET_DEFAULTS, type RemediationTarget } from './remediation-target.js';
 import { WEB_ACL_DEFAULTS, type WebAclTarget } from './web-acl-target.js';
 
@@ -24,6 +25,7 @@ export interface ResourceScopeInput {
   readonly autoScalingGroups?: readonly AutoScalingGroupTarget[];
   readonly eksDeployments?: readonly EksDeploymentTarget[];
   readonly webAcls?: readonly WebAclTarget[];
+  readonly postgresDatabases?: readonly PostgresDatabaseTarget[];
   /** Default for targets that do not set their own `maxAttempts`. */
   readonly maxAttempts: number;
   /** Autonomy per action for every target. */
@@ -56,7 +58,14 @@ const KIND_PROP_NAMES: Record<Scope['resources'][number]['kind'], Record<string,
   'autoscaling-group': { name: 'autoScalingGroupName' },
   'eks-deployment': { name: 'deployment' },
   'waf-web-acl': { name: 'webAclName', ipSetName: 'ipSet.name', blockMinutes: 'blockDuration (in minutes)' },
-  'rds-postgres': { name: 'instanceIdentifier' },
+  'rds-postgres': {
+    name: 'instance / cluster (its identifier)',
+    engine: 'instance / cluster',
+    database: 'databaseName',
+    readerSecretArn: 'readerSecret',
+    actorSecretArn: 'actorSecret',
+    indexGuardrails: 'guardrails',
+  },
 };
 
 /** The `flapGuard` prop each settings field comes from. */
@@ -68,6 +77,18 @@ const FLAP_GUARD_PROP_NAMES: Record<string, string> = {
 const EKS_CLUSTER_ARN = /^arn:[a-z-]+:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
 const WAF_IP_SET_ARN = /^arn:[a-z-]+:wafv2:([a-z0-9-]+):(\d{12}):(regional|global)\/ipset\/([^/]+)\/([^/]+)$/;
 const WAF_ID = /^[0-9A-Za-z-]{1,36}$/;
+const SECRET_ARN = /^arn:[a-z-]+:secretsmanager:([a-z0-9-]+):(\d{12}):secret:.+$/;
+
+/**
+ * Stand-ins for values CloudFormation resolves at deploy time (a secret or a
+ * Performance Insights id created in the same app): the scope is validated
+ * with them, and the tokens go back into the result.
+ */
+const TOKEN_STAND_INS = {
+  readerSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:token-reader-AAAAAA',
+  actorSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:token-actor-AAAAAA',
+  performanceInsightsResourceId: 'db-TOKEN',
+} as const;
 
 /** Where a resource came from in the props, for error messages. */
 interface Origin {
@@ -87,6 +108,7 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
   const autoScalingGroups = input.autoScalingGroups ?? [];
   const eksDeployments = input.eksDeployments ?? [];
   const webAcls = input.webAcls ?? [];
+  const postgresDatabases = input.postgresDatabases ?? [];
   const allowedNamespaces = input.guardrails?.allowedNamespaces ?? [];
   const literal = (value: string | undefined) => (value !== undefined && !Token.isUnresolved(value) ? value : undefined);
   const quoted = (value: string | undefined) => (literal(value) === undefined ? '' : ` ("${value}")`);
@@ -112,8 +134,8 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
   if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > 10) {
     problems.push(`maxAttempts: must be an integer from 1 to 10, got ${input.maxAttempts}`);
   }
-  if (autoScalingGroups.length + eksDeployments.length + webAcls.length === 0) {
-    problems.push('register at least one target: autoScalingGroups, eksDeployments or webAcls');
+  if (autoScalingGroups.length + eksDeployments.length + webAcls.length + postgresDatabases.length === 0) {
+    problems.push('register at least one target: autoScalingGroups, eksDeployments, webAcls or postgresDatabases');
   }
 
   // Deployment-wide, so checked once and named as the prop, not once per target.
@@ -302,6 +324,86 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
     });
   });
 
+  /** Per resource index: the scope fields whose deploy-time tokens replace their stand-ins after validation. */
+  const deployTimeValues = new Map<number, Partial<Record<keyof typeof TOKEN_STAND_INS, string>>>();
+  const databaseNames = new Set<string>();
+  postgresDatabases.forEach((target, index) => {
+    const database = resolvePostgresDatabase(target);
+    const where = `postgresDatabases[${index}]${quoted(database?.identifier)}`;
+    if (database === undefined) {
+      const given = target.instance === undefined ? 'neither' : 'both';
+      problems.push(`${where}: give exactly one of instance (RDS for PostgreSQL) and cluster (Aurora PostgreSQL), got ${given}`);
+    } else if (database.identifier === undefined) {
+      problems.push(
+        `${where}.${database.engine}: the ${database.engine} identifier must be known at synth time; ` +
+          (database.engine === 'instance'
+            ? 'set instanceIdentifier on the DatabaseInstance, or import it with DatabaseInstance.fromDatabaseInstanceAttributes'
+            : 'set clusterIdentifier on the DatabaseCluster, or import it with DatabaseCluster.fromDatabaseClusterAttributes'),
+      );
+    } else if (databaseNames.has(database.identifier)) {
+      problems.push(`${where}: ${database.engine} "${database.identifier}" is registered more than once`);
+    }
+    if (database?.identifier !== undefined) databaseNames.add(database.identifier);
+    if (Token.isUnresolved(target.databaseName)) problems.push(`${where}.databaseName: must be a literal string known at synth time, got a token`);
+
+    const deployTime: Partial<Record<keyof typeof TOKEN_STAND_INS, string>> = {};
+    const secretArnOf = (prop: 'readerSecret' | 'actorSecret', field: 'readerSecretArn' | 'actorSecretArn'): string | undefined => {
+      const arn = target[prop].secretFullArn;
+      if (arn === undefined) {
+        problems.push(
+          `${where}.${prop}: must be known by its complete ARN (a Secret created in the app, or Secret.fromSecretCompleteArn), ` +
+            'so that GetSecretValue is granted on it alone, without a "-??????" wildcard',
+        );
+        return undefined;
+      }
+      if (Token.isUnresolved(arn)) {
+        deployTime[field] = arn;
+        return TOKEN_STAND_INS[field];
+      }
+      const match = SECRET_ARN.exec(arn);
+      if (match !== null) checkEnvironment(`${where}.${prop}`, 'the secret', { region: match[1]!, account: match[2]! }, true);
+      return arn;
+    };
+    const readerSecretArn = secretArnOf('readerSecret', 'readerSecretArn');
+    const actorSecretArn = secretArnOf('actorSecret', 'actorSecretArn');
+    const readerArn = target.readerSecret.secretFullArn;
+    if (target.readerSecret === target.actorSecret || (readerArn !== undefined && readerArn === target.actorSecret.secretFullArn)) {
+      problems.push(`${where}.actorSecret: must be another login than readerSecret; only the function that builds indexes may read the actor's secret`);
+    }
+    let performanceInsightsResourceId = target.performanceInsightsResourceId;
+    if (performanceInsightsResourceId !== undefined && Token.isUnresolved(performanceInsightsResourceId)) {
+      deployTime.performanceInsightsResourceId = performanceInsightsResourceId;
+      performanceInsightsResourceId = TOKEN_STAND_INS.performanceInsightsResourceId;
+    }
+    if (Object.keys(deployTime).length > 0) deployTimeValues.set(resources.length, deployTime);
+
+    origins.push({ label: where, kind: 'rds-postgres' });
+    resources.push({
+      kind: 'rds-postgres' as const,
+      name: database?.identifier ?? 'unknown',
+      engine: database?.engine ?? 'instance',
+      database: target.databaseName,
+      schemas: [...(target.schemas ?? POSTGRES_DATABASE_DEFAULTS.schemas)],
+      readerSecretArn: readerSecretArn ?? TOKEN_STAND_INS.readerSecretArn,
+      actorSecretArn: actorSecretArn ?? TOKEN_STAND_INS.actorSecretArn,
+      ...(performanceInsightsResourceId === undefined ? {} : { performanceInsightsResourceId }),
+      minCostReduction: target.minCostReduction ?? POSTGRES_DATABASE_DEFAULTS.minCostReduction,
+      minImprovement: target.minImprovement ?? POSTGRES_DATABASE_DEFAULTS.minImprovement,
+      indexGuardrails: {
+        ...target.guardrails,
+        ...(target.guardrails?.maintenanceWindow === undefined
+          ? {}
+          : {
+              maintenanceWindow: {
+                ...target.guardrails.maintenanceWindow,
+                ...(target.guardrails.maintenanceWindow.days === undefined ? {} : { days: [...target.guardrails.maintenanceWindow.days] }),
+              },
+            }),
+      },
+      ...sharedFields(where, target),
+    });
+  });
+
   const parsed = ScopeSchema.safeParse({
     mode: input.mode,
     resources,
@@ -338,7 +440,14 @@ export function buildResourceScope(input: ResourceScopeInput): Scope {
   if (problems.length > 0) {
     throw new InvalidResourceScopeError(problems);
   }
-  return parsed.data!;
+  const scope = parsed.data!;
+  return {
+    ...scope,
+    resources: scope.resources.map((resource, index) => {
+      const deployTime = deployTimeValues.get(index);
+      return deployTime === undefined ? resource : { ...resource, ...deployTime };
+    }),
+  };
 }
 
 /** The alarms' names, each known at synth time and listed once; problems are added for the others. */

@@ -90,6 +90,89 @@ export const WebAclConfigSchema = z
   .strict();
 
 /**
+ * One RDS for PostgreSQL instance or Aurora PostgreSQL cluster as written in
+ * the `selfHealing` context: imported by identifier (exactly one of
+ * `instanceIdentifier` and `clusterIdentifier`), with its security groups,
+ * and the two logins' secrets by complete ARN; everything in the stack's
+ * account and region. Needs `databaseNetwork`.
+ */
+export const PostgresDatabaseConfigSchema = z
+  .object({
+    /** DB instance identifier of an RDS for PostgreSQL instance. */
+    instanceIdentifier: z.string().min(1).max(63).optional(),
+    /** DB cluster identifier of an Aurora PostgreSQL cluster. */
+    clusterIdentifier: z.string().min(1).max(63).optional(),
+    /** Port the database listens on (default 5432). */
+    port: z.number().int().min(1).max(65_535).optional(),
+    /** Security groups of the database, opened to the functions on `port`; without them, open the database yourself. */
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id (sg-…)')).max(5).optional(),
+    databaseName: z.string().min(1).max(63),
+    /** Complete ARN (with its 6-character suffix) of the read-only login's secret. */
+    readerSecretArn: z.string().min(20),
+    /** Complete ARN of the secret of the login that creates and drops indexes. */
+    actorSecretArn: z.string().min(20),
+    /** ARN of the customer-managed KMS key of the secrets, if any. */
+    secretsKmsKeyArn: z.string().min(20).optional(),
+    schemas: z.array(z.string().min(1)).min(1).optional(),
+    /** `db-…` (DbiResourceId) or `cluster-…` id whose Performance Insights metrics are read. */
+    performanceInsightsResourceId: z.string().min(4).optional(),
+    minCostReduction: z.number().optional(),
+    minImprovement: z.number().optional(),
+    /** Which tables may get an index, and when (see `IndexGuardrails`). */
+    guardrails: z
+      .object({
+        maxTableBytes: z.number().int().min(0).optional(),
+        maxWritesPerSecond: z.number().min(0).optional(),
+        maxIndexesPerTable: z.number().int().min(0).optional(),
+        maintenanceWindow: z
+          .object({ days: z.array(z.number().int()).optional(), startHourUtc: z.number().int(), endHourUtc: z.number().int() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    ...TargetConfigFields,
+  })
+  .strict()
+  .refine((database) => (database.instanceIdentifier === undefined) !== (database.clusterIdentifier === undefined), {
+    message: 'give exactly one of instanceIdentifier (RDS for PostgreSQL) and clusterIdentifier (Aurora PostgreSQL)',
+    path: ['instanceIdentifier'],
+  });
+
+/**
+ * Where the PostgreSQL functions run, as written in the `selfHealing`
+ * context: an existing VPC by id, with the private subnets (and their route
+ * tables, for the DynamoDB endpoint) the functions use. No lookup is made:
+ * the ids are taken as written.
+ */
+export const DatabaseNetworkConfigSchema = z
+  .object({
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'a VPC id (vpc-…)'),
+    /** Availability zones of `subnetIds`, in the same order. */
+    availabilityZones: z.array(z.string().min(1)).min(1),
+    /** Private subnets with a route to the AWS APIs (a NAT gateway), or with `createVpcEndpoints`. */
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id (subnet-…)')).min(1),
+    /** Route tables of `subnetIds`, in the same order; needed by `createVpcEndpoints` (DynamoDB gateway endpoint). */
+    routeTableIds: z.array(z.string().regex(/^rtb-[0-9a-f]+$/, 'a route table id (rtb-…)')).optional(),
+    /** Security group for the functions (default: a new one). */
+    securityGroupId: z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id (sg-…)').optional(),
+    createVpcEndpoints: z.boolean().optional(),
+  })
+  .strict()
+  .refine((network) => network.subnetIds.length % network.availabilityZones.length === 0, {
+    message: 'subnetIds must be spread evenly over availabilityZones (one subnet per zone, in the same order)',
+    path: ['subnetIds'],
+  })
+  .refine((network) => network.routeTableIds === undefined || network.routeTableIds.length === network.subnetIds.length, {
+    message: 'routeTableIds must name one route table per subnet, in the same order',
+    path: ['routeTableIds'],
+  })
+  .refine((network) => network.createVpcEndpoints !== true || network.routeTableIds !== undefined, {
+    message: 'createVpcEndpoints needs routeTableIds, for the DynamoDB gateway endpoint',
+    path: ['routeTableIds'],
+  });
+
+/**
  * The `selfHealing` context of `cdk.json` (or `-c selfHealing='{...}'`).
  * Unknown keys are rejected, so a misspelt limit fails the synth instead of
  * silently falling back to its default.
@@ -100,6 +183,10 @@ export const SelfHealingConfigSchema = z
     autoScalingGroups: z.array(AutoScalingGroupConfigSchema).optional(),
     eksDeployments: z.array(EksDeploymentConfigSchema).optional(),
     webAcls: z.array(WebAclConfigSchema).optional(),
+    /** RDS for PostgreSQL instances and Aurora PostgreSQL clusters that may get missing indexes (see docs/postgres-index-advisor.md). */
+    postgresDatabases: z.array(PostgresDatabaseConfigSchema).optional(),
+    /** Where the PostgreSQL functions run; required with `postgresDatabases`. */
+    databaseNetwork: DatabaseNetworkConfigSchema.optional(),
     /** Caps on WAF blocks per IP set. */
     wafBlockLimits: z
       .object({ maxPerHour: z.number().int().min(1).optional(), maxTotal: z.number().int().min(1).max(2_000).optional() })
@@ -178,9 +265,17 @@ export const SelfHealingConfigSchema = z
       .optional(),
   })
   .strict()
-  .refine((config) => (config.autoScalingGroups?.length ?? 0) + (config.eksDeployments?.length ?? 0) + (config.webAcls?.length ?? 0) > 0, {
-    message: 'register at least one target: autoScalingGroups, eksDeployments or webAcls',
-    path: ['autoScalingGroups'],
+  .refine(
+    (config) =>
+      (config.autoScalingGroups?.length ?? 0) + (config.eksDeployments?.length ?? 0) + (config.webAcls?.length ?? 0) + (config.postgresDatabases?.length ?? 0) > 0,
+    {
+      message: 'register at least one target: autoScalingGroups, eksDeployments, webAcls or postgresDatabases',
+      path: ['autoScalingGroups'],
+    },
+  )
+  .refine((config) => (config.postgresDatabases?.length ?? 0) === 0 || config.databaseNetwork !== undefined, {
+    message: "databaseNetwork is required with postgresDatabases: the PostgreSQL functions run in the databases' VPC",
+    path: ['databaseNetwork'],
   });
 
 export type SelfHealingConfig = z.infer<typeof SelfHealingConfigSchema>;

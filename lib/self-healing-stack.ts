@@ -1,10 +1,16 @@
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { AutoScalingGroupTarget } from './auto-scaling-group-target.js';
 import { ContainerInsightsAlarms } from './container-insights-alarms.js';
+import { subscribeHumans } from './notification-topic.js';
 import type { EksDeploymentTarget } from './eks-deployment-target.js';
+import type { DatabaseNetworkProps, PostgresDatabaseTarget } from './postgres-database-target.js';
 import type { RemediationTarget } from './remediation-target.js';
 import { SelfHealing } from './self-healing.js';
 import { parseSelfHealingConfig, type SelfHealingConfig } from './self-healing-config.js';
@@ -128,11 +134,69 @@ export class SelfHealingStack extends Stack {
       }),
     );
 
+    // Imported by identifier and ARN: nothing is looked up, the ids are taken as written.
+    const postgresDatabases = (config.postgresDatabases ?? []).map((database, index): PostgresDatabaseTarget => {
+      const securityGroups = (database.securityGroupIds ?? []).map((groupId, groupIndex) =>
+        ec2.SecurityGroup.fromSecurityGroupId(this, `PostgresDatabase${index}SecurityGroup${groupIndex}`, groupId),
+      );
+      const port = database.port ?? 5432;
+      return {
+        ...shared(`PostgresAlarm${index}`, database),
+        ...(database.instanceIdentifier === undefined
+          ? {}
+          : {
+              instance: rds.DatabaseInstance.fromDatabaseInstanceAttributes(this, `PostgresDatabase${index}`, {
+                instanceIdentifier: database.instanceIdentifier,
+                // Never read: the functions connect to the host in the secrets.
+                instanceEndpointAddress: `${database.instanceIdentifier}.endpoint-from-the-secrets`,
+                port,
+                securityGroups,
+              }),
+            }),
+        ...(database.clusterIdentifier === undefined
+          ? {}
+          : {
+              cluster: rds.DatabaseCluster.fromDatabaseClusterAttributes(this, `PostgresCluster${index}`, {
+                clusterIdentifier: database.clusterIdentifier,
+                port,
+                securityGroups,
+              }),
+            }),
+        databaseName: database.databaseName,
+        readerSecret: secretsmanager.Secret.fromSecretCompleteArn(this, `PostgresReaderSecret${index}`, database.readerSecretArn),
+        actorSecret: secretsmanager.Secret.fromSecretCompleteArn(this, `PostgresActorSecret${index}`, database.actorSecretArn),
+        ...(database.secretsKmsKeyArn === undefined ? {} : { secretsEncryptionKey: kms.Key.fromKeyArn(this, `PostgresSecretsKey${index}`, database.secretsKmsKeyArn) }),
+        schemas: database.schemas,
+        performanceInsightsResourceId: database.performanceInsightsResourceId,
+        minCostReduction: database.minCostReduction,
+        minImprovement: database.minImprovement,
+        guardrails: database.guardrails,
+      };
+    });
+    const network = config.databaseNetwork;
+    const databaseNetwork: DatabaseNetworkProps | undefined =
+      network === undefined
+        ? undefined
+        : {
+            vpc: ec2.Vpc.fromVpcAttributes(this, 'DatabaseVpc', {
+              vpcId: network.vpcId,
+              availabilityZones: network.availabilityZones,
+              privateSubnetIds: network.subnetIds,
+              ...(network.routeTableIds === undefined ? {} : { privateSubnetRouteTableIds: network.routeTableIds }),
+            }),
+            ...(network.securityGroupId === undefined
+              ? {}
+              : { securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseFunctionsSecurityGroup', network.securityGroupId, { mutable: false }) }),
+            createVpcEndpoints: network.createVpcEndpoints,
+          };
+
     this.selfHealing = new SelfHealing(this, 'SelfHealing', {
       mode: config.mode,
       autoScalingGroups,
       eksDeployments,
       webAcls,
+      postgresDatabases,
+      databaseNetwork,
       wafBlockLimits: config.wafBlockLimits,
       logIntake: config.logIntake,
       autonomy: config.autonomy,
@@ -163,7 +227,10 @@ export class SelfHealingStack extends Stack {
     });
 
     if (config.notificationEmail) {
-      this.selfHealing.topic.addSubscription(
+      // Email gets what needs a human only: approvals, escalations, recommended
+      // plans, open circuits and the healer's own alarms (NEEDS_A_HUMAN_FILTER_POLICY).
+      subscribeHumans(
+        this.selfHealing.topic,
         new subscriptions.EmailSubscription(config.notificationEmail, {
           // An undeliverable notification is kept for review next to the
           // alarm events that could not be processed.
@@ -185,6 +252,12 @@ export class SelfHealingStack extends Stack {
     }
     new CfnOutput(this, 'DashboardName', { value: this.selfHealing.dashboard.dashboardName });
     new CfnOutput(this, 'DashboardUrl', { value: this.selfHealing.dashboard.dashboardUrl, description: 'The healer\'s CloudWatch dashboard' });
+    if (this.selfHealing.incidentReports !== undefined) {
+      new CfnOutput(this, 'IncidentReportsBucketName', {
+        value: this.selfHealing.incidentReports.bucket.bucketName,
+        description: 'The incident report of every finished run: reports/<yyyy>/<mm>/<dd>/<execution name>.html',
+      });
+    }
     for (const { name, template } of this.selfHealing.gameDay?.templates ?? []) {
       new CfnOutput(this, `GameDay${pascalCase(name)}TemplateId`, {
         value: template.attrId,

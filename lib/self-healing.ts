@@ -19,12 +19,20 @@ import { LogIntake, type LogIntakeOptions, logIntakeProblems } from './log-intak
 import type { EksDeploymentTarget } from './eks-deployment-target.js';
 import { type FlapGuardProps } from './flap-guard-props.js';
 import { NotificationTopic } from './notification-topic.js';
+import {
+  DatabaseNetwork,
+  type DatabaseNetworkProps,
+  postgresDatabaseAccess,
+  type PostgresDatabaseTarget,
+  resolvePostgresDatabase,
+} from './postgres-database-target.js';
 import { RemediationFunction } from './remediation-function.js';
 import { REMEDIATION_TARGET_DEFAULTS, type RemediationTarget } from './remediation-target.js';
 import { RemediationWorkflow } from './remediation-workflow.js';
 import { DecisionSettingsSchema } from '../lambdas/decide/decision-settings.js';
 import { GameDayExperiments, type GameDayProps } from './game-day-experiments.js';
 import { HealerDashboard } from './healer-dashboard.js';
+import { IncidentReports, type IncidentReportsOptions } from './incident-reports.js';
 import { SelfMonitoring } from './self-monitoring.js';
 import { type SlackChannelProps, SlackNotifications } from './slack-notifications.js';
 import { buildResourceScope, InvalidResourceScopeError } from './resource-scope.js';
@@ -72,6 +80,26 @@ export interface SelfHealingProps {
    * @default - none
    */
   readonly webAcls?: readonly WebAclTarget[];
+
+  /**
+   * RDS for PostgreSQL instances and Aurora PostgreSQL clusters whose slow
+   * queries may get the index they are missing, built `CONCURRENTLY`,
+   * measured, and dropped again when it did not help (see
+   * docs/postgres-index-advisor.md). Needs `databaseNetwork`.
+   *
+   * @default - none
+   */
+  readonly postgresDatabases?: readonly PostgresDatabaseTarget[];
+
+  /**
+   * Where the two PostgreSQL functions (InspectPostgres, CreatePostgresIndex)
+   * run: the databases' VPC, subnets and a security group the databases admit
+   * on their port. Required when `postgresDatabases` registers a database;
+   * no other function runs in a VPC.
+   *
+   * @default - none: the PostgreSQL functions run outside any VPC
+   */
+  readonly databaseNetwork?: DatabaseNetworkProps;
 
   /**
    * Caps on WAF blocks per IP set, across incidents.
@@ -189,6 +217,15 @@ export interface SelfHealingProps {
    * @default - no chat channel
    */
   readonly chatbotSlack?: SlackChannelProps;
+
+  /**
+   * The HTML incident report of every finished run, written to an S3
+   * bucket (`reports/<yyyy>/<mm>/<dd>/<execution name>.html`) and announced
+   * on the topic as `report-ready` with a link to it; `false` turns it off.
+   *
+   * @default - on: S3-managed encryption, reports kept 90 days
+   */
+  readonly incidentReports?: IncidentReportsOptions | false;
 }
 
 /** A current Claude model on Bedrock, through the global cross-region inference profile. */
@@ -243,7 +280,8 @@ export interface GuardrailProps {
 }
 
 /**
- * Self-healing for Auto Scaling groups, EKS Deployments and sites behind WAF web ACLs.
+ * Self-healing for Auto Scaling groups, EKS Deployments, sites behind WAF web ACLs
+ * and PostgreSQL databases (a missing index, see docs/postgres-index-advisor.md).
  *
  * A registered alarm entering ALARM (your own, or an anomaly-detection alarm
  * the construct creates from a target's `anomalyAlarms`), or a detection the
@@ -303,6 +341,14 @@ export class SelfHealing extends Construct {
   readonly gameDay?: GameDayExperiments;
   /** The Slack channel configuration; only when `chatbotSlack` is set. */
   readonly slack?: SlackNotifications;
+  /**
+   * The PostgreSQL functions' network: their security group (which each
+   * registered database admits on its port) and the optional VPC endpoints.
+   * Only when `postgresDatabases` registers a database.
+   */
+  readonly databaseNetwork?: DatabaseNetwork;
+  /** The bucket, function and rule that write each finished run's incident report; unless `incidentReports` is `false`. */
+  readonly incidentReports?: IncidentReports;
 
   constructor(scope: Construct, id: string, props: SelfHealingProps) {
     super(scope, id);
@@ -325,10 +371,19 @@ export class SelfHealing extends Construct {
     const webAcls = (props.webAcls ?? []).map((target, index) =>
       anomalies.register(`webAcls[${index}]${quoted(target.webAclName)}`, target.webAclName, target),
     );
+    const postgresDatabases = (props.postgresDatabases ?? []).map((target, index) => {
+      const identifier = resolvePostgresDatabase(target)?.identifier;
+      return anomalies.register(`postgresDatabases[${index}]${identifier === undefined ? '' : ` ("${identifier}")`}`, identifier ?? `postgres-${index}`, target);
+    });
+    if (postgresDatabases.length > 0 && props.databaseNetwork === undefined) {
+      problems.push(
+        "databaseNetwork: required when postgresDatabases registers a database; the PostgreSQL functions must run in the databases' VPC",
+      );
+    }
     problems.push(...anomalies.problems);
     this.anomalyAlarms = anomalies.alarms;
 
-    const declaredLogGroups = [...new Set([...autoScalingGroups, ...eksDeployments, ...webAcls].flatMap((target) => target.logGroupNames ?? []))];
+    const declaredLogGroups = [...new Set([...autoScalingGroups, ...eksDeployments, ...webAcls, ...postgresDatabases].flatMap((target) => target.logGroupNames ?? []))];
     const logIntakeEnabled = props.logIntake?.enabled ?? declaredLogGroups.length > 0;
     if (logIntakeEnabled) {
       problems.push(...logIntakeProblems(props.logIntake ?? {}));
@@ -340,6 +395,7 @@ export class SelfHealing extends Construct {
         autoScalingGroups,
         eksDeployments,
         webAcls,
+        postgresDatabases,
         maxAttempts: props.maxAttempts ?? REMEDIATION_TARGET_DEFAULTS.maxAttempts,
         autonomy: props.autonomy,
         flapGuard: props.flapGuard,
@@ -355,7 +411,8 @@ export class SelfHealing extends Construct {
     }
     if (problems.length > 0) throw new InvalidResourceScopeError(problems);
     const serialisedScope = JSON.stringify(this.resourceScope);
-    const scopeBytes = Buffer.byteLength(serialisedScope, 'utf8');
+    // Deploy-time values (secret ARNs created in the app) are counted at their deployed size.
+    const scopeBytes = estimatedBytes(serialisedScope);
     if (scopeBytes > MAX_RESOURCE_SCOPE_BYTES) {
       throw new Error(
         `The self-healing scope serialises to ${scopeBytes} bytes, more than the ${MAX_RESOURCE_SCOPE_BYTES} ` +
@@ -366,7 +423,7 @@ export class SelfHealing extends Construct {
     this.table = new StateTable(this, 'StateTable');
     this.topic = props.notificationTopic ?? new NotificationTopic(this, 'Notifications').topic;
 
-    const targets: readonly RemediationTarget[] = [...autoScalingGroups, ...eksDeployments, ...webAcls];
+    const targets: readonly RemediationTarget[] = [...autoScalingGroups, ...eksDeployments, ...webAcls, ...postgresDatabases];
     const decision = validateDecision(props.decision);
 
     if (webAcls.length > 0) {
@@ -398,9 +455,18 @@ export class SelfHealing extends Construct {
       eksClusters: declaredClusters(eksDeployments),
       parameterStorePaths: [...new Set(eksDeployments.flatMap((target) => (target.parameterStorePath === undefined ? [] : [target.parameterStorePath])))],
       ...(this.wafBlockExpiry === undefined ? {} : { waf: this.wafBlockExpiry }),
+      postgresDatabases: postgresDatabases.map(postgresDatabaseAccess),
       runbooksJson: runbooksJson(props.runbookDirectory ?? DEFAULT_RUNBOOK_DIRECTORY),
       decision,
     };
+    if (postgresDatabases.length > 0 && props.databaseNetwork !== undefined) {
+      this.databaseNetwork = new DatabaseNetwork(this, 'DatabaseNetwork', {
+        ...props.databaseNetwork,
+        databases: postgresDatabases.flatMap((target) => resolvePostgresDatabase(target) ?? []),
+        performanceInsights: postgresDatabases.some((target) => target.performanceInsightsResourceId !== undefined),
+      });
+    }
+    const databaseNetwork = this.databaseNetwork;
     this.workflowFunctions = Object.fromEntries(
       WORKFLOW_FUNCTIONS.map(({ id: functionId, directory }) => {
         const step = WORKFLOW_STEPS[functionId];
@@ -410,6 +476,10 @@ export class SelfHealing extends Construct {
           timeout: step.timeout,
           logRetention: props.logRetention,
           define: step.define?.(resources),
+          // Only the functions that talk to a database run in its VPC.
+          ...(step.network === 'database' && databaseNetwork !== undefined
+            ? { vpc: databaseNetwork.vpc, vpcSubnets: databaseNetwork.vpcSubnets, securityGroups: [databaseNetwork.securityGroup] }
+            : {}),
         });
         step.configure(fn, resources);
         Validations.of(fn).acknowledge({
@@ -464,6 +534,17 @@ export class SelfHealing extends Construct {
       });
     }
 
+    // Every finished run of the workflow gets its incident report in S3, announced on the topic.
+    if (props.incidentReports !== false) {
+      this.incidentReports = new IncidentReports(this, 'IncidentReports', {
+        ...props.incidentReports,
+        stateMachine: this.stateMachine,
+        notificationTopic: this.topic,
+        alarmTopic: this.topic,
+        logRetention: props.logRetention,
+      });
+    }
+
     // Watching the healer itself: alarms to the topic, the dashboard, and (opt-in) game days and Slack.
     const intakeFunctions = [
       { name: 'alarm intake', function: intake.function },
@@ -478,7 +559,7 @@ export class SelfHealing extends Construct {
         ...(this.logIntake === undefined ? [] : [this.logIntake.deadLetterQueue.alarm, this.logIntake.destinationFailureAlarm]),
         ...(this.wafBlockExpiry === undefined ? [] : [this.wafBlockExpiry.deadLetterAlarm]),
       ],
-      ...(decision.modelId === undefined ? {} : { decideLogGroup: this.workflowFunctions.Decide.logGroup }),
+      modelDecides: decision.modelId !== undefined,
     });
     this.dashboard = new HealerDashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,

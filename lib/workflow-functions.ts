@@ -29,6 +29,8 @@ export const WORKFLOW_FUNCTIONS = [
   { id: 'ScaleOutAsg', directory: 'scale-out-asg', substitutionKey: 'ScaleOutAsgFunctionArn' },
   { id: 'BlockIpInWaf', directory: 'block-ip-in-waf', substitutionKey: 'BlockIpInWafFunctionArn' },
   { id: 'ActOnEks', directory: 'act-on-eks', substitutionKey: 'ActOnEksFunctionArn' },
+  { id: 'InspectPostgres', directory: 'inspect-postgres', substitutionKey: 'InspectPostgresFunctionArn' },
+  { id: 'CreatePostgresIndex', directory: 'create-postgres-index', substitutionKey: 'CreatePostgresIndexFunctionArn' },
   { id: 'VerifyRecovery', directory: 'verify-recovery', substitutionKey: 'VerifyRecoveryFunctionArn' },
   { id: 'RecordAttemptResult', directory: 'record-attempt-result', substitutionKey: 'RecordAttemptResultFunctionArn' },
   { id: 'RecordOutcome', directory: 'record-outcome', substitutionKey: 'RecordOutcomeFunctionArn' },

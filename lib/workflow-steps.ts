@@ -1,6 +1,8 @@
 import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { DeclaredClusterRef } from './declared-resources.js';
 import { EKS_READER_GROUP, EKS_REMEDIATOR_GROUP, grantEksClusterAccess } from './eks-access.js';
@@ -32,10 +34,38 @@ export interface WorkflowResources {
    * @default - none: no web ACL is registered, and BlockIpInWaf gets no WAF permission
    */
   readonly waf?: WafBlockExpiry;
+  /**
+   * The registered PostgreSQL databases: the secrets each PostgreSQL function
+   * may read and the Performance Insights resources InspectPostgres may query.
+   *
+   * @default - none: the PostgreSQL functions get no secret and no Performance Insights permission
+   */
+  readonly postgresDatabases?: readonly PostgresDatabaseAccess[];
   /** The validated runbooks, as the JSON the Decide function embeds. */
   readonly runbooksJson: string;
   /** How the Decide function decides. */
   readonly decision: DecisionConfig;
+}
+
+/** What the PostgreSQL functions need to reach one registered database. */
+export interface PostgresDatabaseAccess {
+  /** Instance or cluster identifier, as in the scope. */
+  readonly name: string;
+  /** Login of the read-only role; both PostgreSQL functions read it. */
+  readonly readerSecret: secretsmanager.ISecret;
+  /** Login of the role that creates and drops indexes; only CreatePostgresIndex reads it. */
+  readonly actorSecret: secretsmanager.ISecret;
+  /**
+   * Customer-managed keys the two secrets are encrypted with; `kms:Decrypt` is
+   * allowed on each, through Secrets Manager only.
+   */
+  readonly secretKeys: readonly kms.IKey[];
+  /**
+   * `DbiResourceId` (`db-…`) or `DbClusterResourceId` (`cluster-…`) whose Performance Insights metrics InspectPostgres reads.
+   *
+   * @default - no Performance Insights permission
+   */
+  readonly performanceInsightsResourceId?: string;
 }
 
 /** How plans are made: the model, if any, and its limits. */
@@ -57,7 +87,22 @@ export interface WorkflowStep {
   configure(fn: RemediationFunction, resources: WorkflowResources): void;
   /** Values replaced in the bundle at build time (esbuild `define`). */
   define?(resources: WorkflowResources): Record<string, string>;
+  /**
+   * Where the function runs: `'database'` places it in the registered
+   * databases' network (the construct's `databaseNetwork`), with a security
+   * group the databases admit on their port.
+   *
+   * @default - outside any VPC
+   */
+  readonly network?: 'database';
 }
+
+/**
+ * Node.js 20 and later runtimes no longer trust the Amazon RDS certificate
+ * authorities by default; the runtime ships them in this bundle, and the
+ * PostgreSQL functions verify the server certificate against it.
+ */
+const RDS_CA_CERTIFICATES = ['NODE_EXTRA_CA_CERTS', '/var/runtime/ca-cert.pem'] as const;
 
 const DESCRIBE_AUTO_SCALING_REASON =
   'Auto Scaling Describe* actions support no resource-level permissions (the service authorization ' +
@@ -229,6 +274,43 @@ export const WORKFLOW_STEPS: Record<WorkflowFunctionId, WorkflowStep> = {
       grantEksClusterAccess(fn, eksClusters, EKS_REMEDIATOR_GROUP);
     },
   },
+  InspectPostgres: {
+    description: 'Reads a PostgreSQL database as a read-only role: query statistics, plans, hypothetical indexes, Performance Insights',
+    timeout: Duration.seconds(120),
+    network: 'database',
+    configure(fn, { resourceScope, postgresDatabases = [] }) {
+      fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
+      fn.addEnvironment(...RDS_CA_CERTIFICATES);
+      grantSecretValues(fn, postgresDatabases.map((database) => database.readerSecret), postgresDatabases.flatMap((database) => database.secretKeys));
+      const insights = postgresDatabases.flatMap((database) =>
+        database.performanceInsightsResourceId === undefined ? [] : [performanceInsightsArn(database.performanceInsightsResourceId)],
+      );
+      if (insights.length > 0) {
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['pi:DescribeDimensionKeys', 'pi:GetResourceMetrics'], resources: insights }));
+      }
+    },
+  },
+  CreatePostgresIndex: {
+    description: 'Creates a recommended PostgreSQL index CONCURRENTLY as the actor role, measures it, and drops it when verification fails',
+    // Index builds on large tables take minutes; the guardrails cap the table size.
+    timeout: Duration.seconds(900),
+    network: 'database',
+    configure(fn, { table, topic, resourceScope, postgresDatabases = [] }) {
+      fn.addEnvironment('TABLE_NAME', table.tableName);
+      fn.addEnvironment('RESOURCE_SCOPE', resourceScope);
+      fn.addEnvironment(...RDS_CA_CERTIFICATES);
+      // Idempotency, the attempt record and the safety ledger.
+      table.grant(fn, ...IDEMPOTENCY_TABLE_ACTIONS);
+      // Announces the index it created, and its undo.
+      allowLifecycleNotifications(fn, topic);
+      // The actor login to build and drop the index, the reader login to measure before and after.
+      grantSecretValues(
+        fn,
+        postgresDatabases.flatMap((database) => [database.readerSecret, database.actorSecret]),
+        postgresDatabases.flatMap((database) => database.secretKeys),
+      );
+    },
+  },
   VerifyRecovery: {
     description: "Checks that the incident's alarms cleared and no dependent alarm tripped after the action (and, for a group, its capacity)",
     timeout: Duration.seconds(25),
@@ -293,6 +375,31 @@ function autoScalingGroupArn(name: string): { name: string; arn: string; finding
     arn: `arn:${Aws.PARTITION}:autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}${suffix}`,
     findingId: `arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>${suffix}`,
   };
+}
+
+/**
+ * `secretsmanager:GetSecretValue` on exactly these secrets (by their complete
+ * ARN, so no `-??????` wildcard), and `kms:Decrypt` on their customer-managed
+ * keys only when Secrets Manager asks on the function's behalf.
+ */
+function grantSecretValues(fn: RemediationFunction, secrets: readonly secretsmanager.ISecret[], keys: readonly kms.IKey[]): void {
+  const arns = [...new Set(secrets.map((secret) => secret.secretFullArn ?? secret.secretArn))];
+  if (arns.length === 0) return;
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: arns }));
+  const keyArns = [...new Set(keys.map((key) => key.keyArn))];
+  if (keyArns.length === 0) return;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: keyArns,
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+    }),
+  );
+}
+
+/** ARN of a database's Performance Insights metrics, as `pi:GetResourceMetrics` and `pi:DescribeDimensionKeys` authorise them. */
+export function performanceInsightsArn(resourceId: string): string {
+  return `arn:${Aws.PARTITION}:pi:${Aws.REGION}:${Aws.ACCOUNT_ID}:metrics/rds/${resourceId}`;
 }
 
 /** Inference-profile prefixes: the id routes across the regions of a geography (or globally). */

@@ -15,7 +15,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createStateTable, LOCAL_AWS_ENV, startLocalDynamoDb } from './local-dynamodb.js';
 import { installDynamoDbChaos } from './dynamodb-chaos.js';
 import { type LocalRun, LocalWorkflow, type LocalWorkflowOptions } from './local-workflow.js';
-import { resourceIdByName, type Scenario, scopeOf } from './scenario.js';
+import { resourceIdByName, type Scenario, scenarioSecretArn, scopeOf } from './scenario.js';
+import { openScenarioDatabase, type ScenarioDatabase } from './scenario-database.js';
+import type { Scope } from '../lambdas/shared/scope.js';
 import { LOCAL_APPROVAL_URL, SimulatedApprover } from './simulated-approver.js';
 import { SimulatedWorld } from './simulated-world.js';
 import { formatTimeline, statePath } from './timeline.js';
@@ -61,6 +63,8 @@ export interface ScenarioReport {
   executions: ExecutionResult[];
   incidents: IncidentResult[];
   world: SimulatedWorld;
+  /** The PostgreSQL the scenario ran against, when it has one: real (local) or simulated. */
+  database?: { kind: ScenarioDatabase['kind']; description: string };
 }
 
 export interface RunScenarioOptions extends Pick<LocalWorkflowOptions, 'taskOverrides'> {
@@ -83,15 +87,17 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const world = new SimulatedWorld(scenario.world);
   // The model, when the scenario scripts one: the real Bedrock client talks to a fake Converse endpoint.
   const model = scenario.model === undefined ? undefined : await startFakeBedrock(scriptedReplies(...scenario.model.replies));
+  let database: ScenarioDatabase | undefined;
   try {
     await world.start();
+    if (scenario.database !== undefined) database = await openScenarioDatabase(scenario.database);
     await createStateTable(db.endpoint, LOCAL_TABLE_NAME);
     Object.assign(process.env, LOCAL_AWS_ENV, {
       AWS_REGION: world.region,
       AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_NAME: LOCAL_TABLE_NAME,
-      RESOURCE_SCOPE: JSON.stringify(scopeOf(scenario)),
+      RESOURCE_SCOPE: JSON.stringify(scopeWithDatabase(scopeOf(scenario), scenario, database)),
       WAF_SETTINGS: JSON.stringify(wafSettingsOf(scenario, world)),
       EVENT_BUS_NAME: 'default',
       STATE_MACHINE_ARN: world.remediationStateMachineArn,
@@ -109,6 +115,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       // The side-effecting steps are idempotent here as deployed, persisted in dynalite.
       POWERTOOLS_IDEMPOTENCY_DISABLED: 'false',
     });
+
+    if (database !== undefined) await attachDatabase(scenario, world, database, print);
 
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: db.endpoint, region: world.region }));
     const store = new StateStore(documents, LOCAL_TABLE_NAME);
@@ -232,14 +240,63 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     }
     const scan = await documents.send(new ScanCommand({ TableName: LOCAL_TABLE_NAME }));
     const incidentRecords = (scan.Items ?? []).filter((item) => item.type === 'incident').length;
-    const mismatches = [...compare(scenario, { signals, executions, incidents, world, incidentRecords, circuits }), ...leakedLeases, ...approver.finalProblems()];
-    return { scenario: scenario.name, passed: mismatches.length === 0, mismatches, leakedLeases, signals, executions, incidents, world };
+    const ownIndexes = await database?.ownIndexes();
+    if (ownIndexes !== undefined) print(`  database ${scenario.database!.resource}: own indexes at the end: ${ownIndexes.length === 0 ? 'none' : ownIndexes.join(', ')}`);
+    const mismatches = [
+      ...compare(scenario, { signals, executions, incidents, world, incidentRecords, circuits }),
+      ...(scenario.expect.ownIndexes === undefined || ownIndexes?.length === scenario.expect.ownIndexes
+        ? []
+        : [`own indexes in the database: expected ${scenario.expect.ownIndexes}, got ${ownIndexes === undefined ? 'no database' : ownIndexes.length}`]),
+      ...leakedLeases,
+      ...approver.finalProblems(),
+    ];
+    return {
+      scenario: scenario.name,
+      passed: mismatches.length === 0,
+      mismatches,
+      leakedLeases,
+      signals,
+      executions,
+      incidents,
+      world,
+      ...(database === undefined ? {} : { database: { kind: database.kind, description: database.description } }),
+    };
   } finally {
+    await database?.close();
     world.uninstall();
     await world.stop();
     await model?.stop();
     await db.stop();
   }
+}
+
+/**
+ * Puts the scenario's database behind its rds-postgres resource: the
+ * PostgreSQL functions reach it (and its logins), the latency alarm
+ * watches its lookup, and its slow-statement lines are in the resource's
+ * log groups for the log intake to find.
+ */
+async function attachDatabase(scenario: Scenario, world: SimulatedWorld, database: ScenarioDatabase, print: (line: string) => void): Promise<void> {
+  const config = scenario.database!;
+  const resource = scenario.resources.find((candidate) => candidate.name === config.resource && candidate.kind === 'rds-postgres');
+  if (resource === undefined) throw new Error(`scenario ${scenario.name}: its database is for ${config.resource}, which is not an rds-postgres resource of it`);
+  print(`  database ${resource.name}: ${database.kind === 'postgres' ? 'REAL' : 'SIMULATED'} — ${database.description}`);
+  await database.install({ reader: scenarioSecretArn(resource.name, 'reader'), actor: scenarioSecretArn(resource.name, 'actor') });
+  world.attachQueryLatency(resource.name, () => database.latencyMs());
+  for (const logGroupName of resource.logGroupNames) {
+    world.logs.set(logGroupName, [...(world.logs.get(logGroupName) ?? []), ...database.slowStatementLines(config.slowLogLines)]);
+  }
+}
+
+/** The scope with the database's real name and schema on its resource (a real run uses a schema of its own). */
+function scopeWithDatabase(scope: Scope, scenario: Scenario, database: ScenarioDatabase | undefined): Scope {
+  if (database === undefined) return scope;
+  return {
+    ...scope,
+    resources: scope.resources.map((resource) =>
+      resource.kind === 'rds-postgres' && resource.name === scenario.database!.resource ? { ...resource, database: database.database, schemas: [database.schema] } : resource,
+    ),
+  };
 }
 
 interface Observed {

@@ -4,6 +4,7 @@ import { AutonomyOverridesSchema, MetricRefSchema, ModeSchema, resourceIdOf, typ
 import { ApprovalStepSchema } from './simulated-approver.js';
 import { FakeReplySchema } from './fake-bedrock.js';
 import { WorldSchema } from './simulated-world.js';
+import { ScenarioDatabaseSchema } from './scenario-database-schema.js';
 
 /**
  * A scenario is data: the world, the resources in scope, the signals that
@@ -12,8 +13,8 @@ import { WorldSchema } from './simulated-world.js';
  */
 
 const ScenarioResourceSchema = z.object({
-  /** `autoscaling-group` (the default), `eks-deployment` or `waf-web-acl`, with the fields of that kind below. */
-  kind: z.enum(['autoscaling-group', 'eks-deployment', 'waf-web-acl']).default('autoscaling-group'),
+  /** `autoscaling-group` (the default), `eks-deployment`, `waf-web-acl` or `rds-postgres`, with the fields of that kind below. */
+  kind: z.enum(['autoscaling-group', 'eks-deployment', 'waf-web-acl', 'rds-postgres']).default('autoscaling-group'),
   /** The group's, the Deployment's or the web ACL's name. */
   name: z.string(),
   alarmNames: z.array(z.string()).min(1),
@@ -27,6 +28,10 @@ const ScenarioResourceSchema = z.object({
   scope: z.enum(['REGIONAL', 'CLOUDFRONT']).optional(),
   ipSetName: z.string().optional(),
   blockMinutes: z.number().int().min(5).optional(),
+  /** PostgreSQL: the database inside the server, and the index limits (the schemas and secrets come from the scenario's `database`). */
+  database: z.string().optional(),
+  minImprovement: z.number().gt(0).lt(1).optional(),
+  minCostReduction: z.number().gt(0).lt(1).optional(),
   maxStep: z.number().int().min(1).default(2),
   maxCapacity: z.number().int().min(1).optional(),
   maxAttempts: z.number().int().min(1).default(3),
@@ -127,6 +132,8 @@ const ExpectSchema = z.object({
   deployments: z.record(z.string(), z.string()).default({}),
   /** Final ConfigMap keys, by `cluster/namespace/name`, then key; null for a key that must be absent. */
   configMaps: z.record(z.string(), z.record(z.string(), z.string().nullable())).default({}),
+  /** How many of this system's own (`selfheal_`) indexes the scenario's database has at the end. */
+  ownIndexes: z.number().int().min(0).optional(),
   /** Expiry schedules still pending at the end. */
   pendingSchedules: z.number().int().min(0).optional(),
 });
@@ -155,6 +162,12 @@ export const ScenarioSchema = z.object({
     .optional(),
   /** How the human answers each approval request, in order (autonomy `approve`). */
   approvals: z.array(ApprovalStepSchema).default([]),
+  /**
+   * A PostgreSQL database behind an `rds-postgres` resource: the local
+   * PostgreSQL when SELF_HEAL_PG_URL and SELF_HEAL_PG_READER_URL are set
+   * (and `realPostgres` allows it), else the simulated one.
+   */
+  database: ScenarioDatabaseSchema.optional(),
   expect: ExpectSchema,
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
@@ -177,7 +190,7 @@ export function scopeOf(scenario: Scenario): Scope {
 
 /** One scenario resource as the deployed scope holds it: only the fields of its kind. */
 function scopeResourceOf(resource: Scenario['resources'][number]): Record<string, unknown> {
-  const { kind, cluster, namespace, configMapDefaults, scope, ipSetName, blockMinutes, maxStep, maxCapacity, ...shared } = resource;
+  const { kind, cluster, namespace, configMapDefaults, scope, ipSetName, blockMinutes, maxStep, maxCapacity, database, minImprovement, minCostReduction, ...shared } = resource;
   switch (kind) {
     case 'autoscaling-group':
       return { kind, maxStep, ...(maxCapacity === undefined ? {} : { maxCapacity }), ...shared };
@@ -185,7 +198,24 @@ function scopeResourceOf(resource: Scenario['resources'][number]): Record<string
       return { kind, cluster, namespace, configMapDefaults: configMapDefaults ?? {}, ...shared };
     case 'waf-web-acl':
       return { kind, scope: scope ?? 'REGIONAL', ipSetName, ...(blockMinutes === undefined ? {} : { blockMinutes }), ...shared };
+    case 'rds-postgres':
+      return {
+        kind,
+        database: database ?? 'selfheal',
+        // The simulated database's schema; a run on a real PostgreSQL puts its own, unique one here.
+        schemas: ['public'],
+        readerSecretArn: scenarioSecretArn(resource.name, 'reader'),
+        actorSecretArn: scenarioSecretArn(resource.name, 'actor'),
+        ...(minImprovement === undefined ? {} : { minImprovement }),
+        ...(minCostReduction === undefined ? {} : { minCostReduction }),
+        ...shared,
+      };
   }
+}
+
+/** The Secrets Manager secret of a scenario database's login; the local runtime answers it. */
+export function scenarioSecretArn(resourceName: string, login: 'reader' | 'actor'): string {
+  return `arn:aws:secretsmanager:us-east-1:123456789012:secret:${resourceName}-${login}-AbCdEf`;
 }
 
 /** The scope id of a scenario resource, by its name. */

@@ -142,8 +142,23 @@ export const WorldCapacityAlarmSchema = z.object({
   valuePerInstance: z.number().min(0).default(1),
 });
 
+/**
+ * In ALARM while the mean time of a PostgreSQL database's slow query (in
+ * ms, as the application measures it) exceeds the threshold. The value
+ * comes from the scenario's database (`attachQueryLatency`), simulated or real.
+ */
+export const WorldQueryLatencyAlarmSchema = z.object({
+  ...WorldAlarmFields,
+  source: z.literal('query-latency'),
+  /** The rds-postgres resource's name (DB instance identifier). */
+  database: z.string(),
+  threshold: z.number(),
+  metricName: z.string().default('QueryLatency'),
+  namespace: z.string().default('Shop/Database'),
+});
+
 /** An alarm of any source; one without `source` is a group's CPU alarm. */
-export const WorldAlarmSchema = z.union([WorldCpuAlarmSchema, WorldRequestRateAlarmSchema, WorldDeploymentAlarmSchema, WorldCapacityAlarmSchema]);
+export const WorldAlarmSchema = z.union([WorldCpuAlarmSchema, WorldRequestRateAlarmSchema, WorldDeploymentAlarmSchema, WorldCapacityAlarmSchema, WorldQueryLatencyAlarmSchema]);
 export type WorldAlarm = z.infer<typeof WorldAlarmSchema>;
 
 type AlarmStateValue = 'OK' | 'ALARM';
@@ -405,6 +420,15 @@ export class SimulatedWorld {
     this.taskTokens.abandon(token, why);
   }
 
+  /** Latency of each database's slow query, in ms, read by its `query-latency` alarms. */
+  private readonly queryLatencies = new Map<string, () => number>();
+
+  /** Where a database's query latency comes from: the scenario's database, simulated or real. */
+  attachQueryLatency(database: string, latencyMs: () => number): void {
+    this.queryLatencies.set(database, latencyMs);
+    this.evaluateAlarms();
+  }
+
   /** The load on a group changes: a traffic spike, a leak, a fix elsewhere. */
   setCpuDemand(groupName: string, cpuDemand: number): void {
     this.requireGroup(groupName).cpuDemand = cpuDemand;
@@ -513,6 +537,11 @@ export class SimulatedWorld {
         return this.cluster(alarm.cluster).restartsPerMinute(alarm.namespace, alarm.deployment);
       case 'capacity':
         return this.requireGroup(alarm.autoScalingGroupName).desiredCapacity * alarm.valuePerInstance;
+      case 'query-latency': {
+        const latency = this.queryLatencies.get(alarm.database);
+        if (latency === undefined) throw new Error(`no database ${alarm.database} is attached`);
+        return Math.round(latency() * 10) / 10;
+      }
     }
   }
 
@@ -609,6 +638,15 @@ export class SimulatedWorld {
           statistic: 'Average',
           period: 60,
           description: `${alarm.metricName} of ${alarm.autoScalingGroupName} above ${alarm.threshold}`,
+        };
+      case 'query-latency':
+        return {
+          namespace: alarm.namespace,
+          metricName: alarm.metricName,
+          dimensions: [{ Name: 'DBInstanceIdentifier', Value: alarm.database }],
+          statistic: 'Average',
+          period: 60,
+          description: `Mean query time on ${alarm.database} above ${alarm.threshold} ms`,
         };
     }
   }

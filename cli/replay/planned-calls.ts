@@ -1,5 +1,7 @@
 import { ACTIONS, type ActionParams } from '../../lambdas/shared/actions/catalog.js';
 import { RESTARTED_AT_ANNOTATION } from '../../lambdas/shared/eks/deployment-executors.js';
+import { createIndexSql } from '../../lambdas/shared/index-advisor/index-ddl.js';
+import { indexNameFor } from '../../lambdas/shared/index-advisor/index-name.js';
 import type { Incident } from '../../lambdas/shared/incident.js';
 import type { Decision, IncidentContext, PolicyVerdict } from '../../lambdas/shared/workflow.js';
 
@@ -78,6 +80,15 @@ export function actionCalls(decision: Decision, context: IncidentContext, incide
         ...(params.restartDeployment === undefined
           ? []
           : [`PATCH deployments/${params.restartDeployment} in ${params.cluster}/${params.namespace} (strategic merge): ${RESTARTED_AT_ANNOTATION} = now — a rolling restart`]),
+      ];
+    }
+    case 'createIndexConcurrently': {
+      const params = decision.params as ActionParams<'createIndexConcurrently'>;
+      const relation = { schema: params.schema, table: params.table };
+      return [
+        bookkeeping,
+        `Secrets Manager GetSecretValue of ${params.database}'s actor login, then read its indexes and the query's pg_stat_statements row (the before-state)`,
+        `PostgreSQL on ${params.database}: SET lock_timeout, statement_timeout; ${createIndexSql(relation, params.columns, indexNameFor(relation, params.columns))}`,
       ];
     }
     case 'escalateOnly':

@@ -1,6 +1,6 @@
-import { ACTIONS, type ActionName, AUTONOMY_LEVELS, type Autonomy, isActionName, parseActionParams } from '../shared/actions/catalog.js';
+import { ACTIONS, type ActionName, AUTONOMY_LEVELS, type Autonomy, isActionName, parseActionParams, targetAllowedBy } from '../shared/actions/catalog.js';
 import type { Incident } from '../shared/incident.js';
-import { allowedTargetsOf, type EksDeploymentScope, findResourceById, type ResourceScope, type Scope } from '../shared/scope.js';
+import { allowedTargetsOf, type EksDeploymentScope, findResourceById, type RdsPostgresScope, type ResourceScope, type Scope } from '../shared/scope.js';
 import type { Decision, IncidentContext, PolicyCheck, PolicyVerdict } from '../shared/workflow.js';
 import { isSingleHost, NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../shared/addresses.js';
 
@@ -48,6 +48,64 @@ function trustedValueCheck(params: Params, resource: EksDeploymentScope, context
     return { name: 'value-trusted', passed: true, detail: `the value for ${label} is the one read from ${read.detail}` };
   }
   return { name: 'value-trusted', passed: false, detail: `no declared or previously read value for ${label} matches the plan's; values are never invented` };
+}
+
+const sameColumns = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((column, position) => column === b[position]);
+
+/**
+ * An index plan builds exactly the index the advisor recommended in this
+ * incident's context (read-only, HypoPG-scored, guardrails passed): same
+ * schema, table, columns in the same order, and the same target query. The
+ * plan's author (a model or a runbook) can never design an index of its own.
+ */
+function indexChecks(params: Params, resource: RdsPostgresScope, context: IncidentContext): PolicyCheck[] {
+  const schema = String(params.schema);
+  const table = `${schema}.${String(params.table)}`;
+  const columns = Array.isArray(params.columns) ? params.columns : [];
+  const database = context.database;
+  const recommendation = database?.recommendation;
+  const checks: PolicyCheck[] = [
+    {
+      name: 'same-database',
+      passed: params.database === resource.name,
+      detail: params.database === resource.name ? `${resource.name} is the incident's database` : `the plan names database ${String(params.database)}, not the incident's ${resource.name}`,
+    },
+    {
+      name: 'schema-allowed',
+      passed: resource.schemas.includes(schema),
+      detail: resource.schemas.includes(schema) ? `schema ${schema} is allowed` : `schema ${schema} is not in the allowed schemas [${resource.schemas.join(', ')}]`,
+    },
+  ];
+  if (recommendation === undefined) {
+    const why = database === undefined ? 'the database was not inspected' : (database.refusal ?? 'the advisor recommended no index');
+    checks.push({ name: 'matches-recommendation', passed: false, detail: `no index recommendation in the context (${why}); an index is never built without one` });
+    return checks;
+  }
+  const wanted = recommendation.params;
+  const same =
+    wanted.schema === params.schema &&
+    wanted.table === params.table &&
+    sameColumns(wanted.columns, columns) &&
+    (wanted.queryId === undefined || wanted.queryId === params.queryId);
+  checks.push({
+    name: 'matches-recommendation',
+    passed: same,
+    detail: same
+      ? `${table} (${columns.join(', ')}) is the advisor's recommendation ${recommendation.indexName}, planner cost -${Math.floor(recommendation.costReduction * 100)}%`
+      : `the plan's ${table} (${columns.join(', ')})${params.queryId === undefined ? '' : ` for query ${String(params.queryId)}`} is not the advisor's ${wanted.schema}.${wanted.table} (${wanted.columns.join(', ')})${wanted.queryId === undefined ? '' : ` for query ${wanted.queryId}`}`,
+  });
+  const guardrails = database?.guardrails;
+  checks.push({
+    name: 'guardrails-passed',
+    passed: guardrails?.allowed === true,
+    detail:
+      guardrails === undefined
+        ? 'the guardrails were not checked'
+        : guardrails.allowed
+          ? 'table size, write rate, index count and maintenance window are within the limits'
+          : guardrails.findings.map((finding) => `${finding.reason}: ${finding.detail}`).join('; '),
+  });
+  return checks;
 }
 
 /** Per-action limits, checked against the live context and the deployed scope. */
@@ -122,6 +180,12 @@ function actionLimits(action: ActionName, params: Params, resource: ResourceScop
         ...valueChecks,
       ];
     }
+    case 'createIndexConcurrently': {
+      if (resource.kind !== 'rds-postgres') {
+        return [{ name: 'resource-kind', passed: false, detail: `createIndexConcurrently needs a PostgreSQL database; ${incident.resource.id} is a ${resource.kind}` }];
+      }
+      return indexChecks(params, resource, context);
+    }
     case 'escalateOnly':
       return [];
   }
@@ -193,7 +257,7 @@ export function evaluatePolicy(input: PolicyInput): PolicyVerdict {
   if (action !== 'escalateOnly') {
     const own = actualTarget === incident.resource.id;
     const allowedTargets = allowedTargetsOf(resource).filter((target) => target !== incident.resource.id);
-    const dependency = allowedTargets.includes(actualTarget);
+    const dependency = targetAllowedBy(allowedTargets, actualTarget);
     checks.push({
       name: 'target-allowed',
       passed: own || dependency,

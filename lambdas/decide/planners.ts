@@ -84,11 +84,44 @@ const escalate: Planner<z.ZodObject<{ reason: z.ZodString }>> = {
   },
 };
 
+/**
+ * Builds the index the advisor recommended in the context, exactly as
+ * recommended (the policy refuses anything else). Without a
+ * recommendation it declines with the advisor's reason, and the incident
+ * escalates with it.
+ */
+const buildRecommendedIndex: Planner<z.ZodObject<Record<string, never>>> = {
+  plans: 'createIndexConcurrently',
+  with: z.object({}).strict(),
+  plan(incident, context) {
+    if (incident.resource.kind !== 'rds-postgres') return { kind: 'decline', reason: `${incident.resource.id} is not a PostgreSQL database; an index does not apply` };
+    const database = context.database;
+    const recommendation = database?.recommendation;
+    if (database === undefined || recommendation === undefined) {
+      return { kind: 'decline', reason: `no index to build on ${incident.resource.name}: ${database?.refusal ?? database?.summary ?? 'the database could not be inspected'}` };
+    }
+    const { schema, table, columns, queryId } = recommendation.params;
+    const query = database.topQueries.find((top) => top.queryId !== undefined && top.queryId === queryId);
+    const timing = query?.meanExecTimeMs === undefined ? '' : ` (mean ${query.meanExecTimeMs.toFixed(1)} ms over ${query.calls ?? '?'} calls)`;
+    return {
+      kind: 'plan',
+      params: { database: incident.resource.name, schema, table, columns, ...(queryId === undefined ? {} : { queryId }) },
+      rationale: `The index advisor found ${schema}.${table} (${columns.join(', ')}) missing for query ${queryId ?? '?'}${timing}: with it the planner's cost drops by ${Math.floor(recommendation.costReduction * 100)}% (HypoPG), and the guardrails allow building it now.`,
+      evidence: [
+        `recommendation ${recommendation.indexName}: cost ${recommendation.baselineCost.toFixed(0)} → ${recommendation.hypotheticalCost.toFixed(0)}`,
+        `ranked by ${database.source}`,
+        ...database.tables.map((stats) => `${stats.relation.schema}.${stats.relation.table}: ${stats.liveTuples} rows, ${stats.indexCount} indexes`),
+      ].slice(0, 10),
+    };
+  },
+};
+
 export const PLANNERS = {
   'proportional-scale-out': proportionalScaleOut,
   'block-flooding-client': blockFloodingClient,
   'patch-missing-variable': patchMissingVariable,
   'rollback-recent-rollout': rollbackRecentRollout,
+  'build-recommended-index': buildRecommendedIndex,
   escalate,
 } as const satisfies Record<string, Planner>;
 

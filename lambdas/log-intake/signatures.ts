@@ -109,6 +109,15 @@ export const BUILT_IN_SIGNATURES: readonly Signature[] = [
     severity: 'high',
   },
   {
+    id: 'postgres-slow-statement',
+    title: 'PostgreSQL statement slower than log_min_duration_statement (or auto_explain)',
+    // `LOG:  duration: 1234.567 ms  statement: SELECT …`, `… execute <unnamed>: SELECT …`
+    // (extended protocol) and auto_explain's `… duration: 1234.567 ms  plan:`.
+    // The statement is untrusted evidence: at most 200 characters are kept.
+    pattern: String.raw`\bduration: (?<durationMs>\d+(?:\.\d+)?) ms\s+(?:(?:statement|execute [^:\n]{1,64}): (?<statement>[^\n]{1,200})|plan:)`,
+    severity: 'medium',
+  },
+  {
     id: 'too-many-connections',
     title: 'Connection limit reached',
     pattern: String.raw`\btoo many (?:open )?connections\b|\btoo many clients\b|\bremaining connection slots are reserved\b|\bER_CON_COUNT_ERROR\b|\bconnection pool (?:is )?exhausted\b`,

@@ -3,6 +3,9 @@ import { DEFAULT_FLAP_GUARD, FlapGuardSettingsSchema } from './flap-guard.js';
 import { ActionNameSchema, AutonomySchema } from './actions/catalog.js';
 import { ModeSchema } from './scope.js';
 import { FindingSchema } from './k8s-diagnostics/finding.js';
+import { IndexRecommendationSchema, TableStatsSchema } from './index-advisor/advisor-schemas.js';
+import { GUARDRAIL_REASONS } from './index-advisor/guardrails.js';
+import { INDEX_EFFECT_OUTCOMES } from './index-advisor/judge-index-effect.js';
 
 /**
  * The payloads that flow between the states of the remediation workflow.
@@ -192,6 +195,74 @@ export const WorkloadContextSchema = z.object({
 });
 export type WorkloadContext = z.infer<typeof WorkloadContextSchema>;
 
+/** One of the database's busiest statements, as InspectDatabase ranked them. */
+export const TopQuerySchema = z.object({
+  /** pg_stat_statements queryid, when known (Performance Insights' `db.sql_tokenized.db_id`). */
+  queryId: z.string().optional(),
+  /** UNTRUSTED: the normalized statement text, clipped. Data about the incident, never instructions. */
+  query: z.string().max(600),
+  calls: z.number().int().min(0).optional(),
+  meanExecTimeMs: z.number().min(0).optional(),
+  totalExecTimeMs: z.number().min(0).optional(),
+  /** Performance Insights: average active sessions (db.load.avg) of the statement over the last hour. */
+  loadAverageActiveSessions: z.number().min(0).optional(),
+});
+export type TopQuery = z.infer<typeof TopQuerySchema>;
+
+/**
+ * For a PostgreSQL incident: what InspectDatabase read (read-only). The
+ * recommendation is the index advisor's (HypoPG-scored, guardrails passed)
+ * and is the only index a `createIndexConcurrently` plan may build.
+ */
+export const DatabaseContextSchema = z.object({
+  /** The rds-postgres resource name. */
+  database: z.string(),
+  /** What ranked the queries. */
+  source: z.enum(['performance-insights', 'pg_stat_statements']),
+  topQueries: z.array(TopQuerySchema).max(10),
+  /** The tables the advice looked at, with their size and write counters. */
+  tables: z.array(TableStatsSchema).max(5),
+  recommendation: IndexRecommendationSchema.optional(),
+  /** Why no index is recommended, for the human the incident goes to. */
+  refusal: z.string().max(1_000).optional(),
+  guardrails: z
+    .object({
+      allowed: z.boolean(),
+      findings: z.array(z.object({ reason: z.enum(GUARDRAIL_REASONS), detail: z.string() })),
+    })
+    .optional(),
+  summary: z.string().max(1_000),
+  inspectedAt: z.iso.datetime({ offset: true }),
+});
+export type DatabaseContext = z.infer<typeof DatabaseContextSchema>;
+
+/** A query whose mean time changed between two windows (see `judge-index-effect.ts`). */
+export const QueryChangeSchema = z.object({
+  queryId: z.string(),
+  callsBefore: z.number().int().min(0),
+  callsAfter: z.number().int().min(0),
+  meanBeforeMs: z.number().min(0),
+  meanAfterMs: z.number().min(0),
+  /** after / before - 1: negative is faster. */
+  change: z.number().nullable(),
+});
+
+/** MeasureIndexEffect's result: did the index make its query faster, without slowing others? */
+export const IndexEffectSchema = z.object({
+  queryId: z.string().optional(),
+  verdict: z.enum(INDEX_EFFECT_OUTCOMES),
+  meanBeforeMs: z.number().min(0).optional(),
+  meanAfterMs: z.number().min(0).optional(),
+  /** 1 - after / before: 0.8 is 80 % faster. */
+  improvement: z.number().nullable().optional(),
+  /** The smallest improvement that keeps the index. */
+  minImprovement: z.number(),
+  regressions: z.array(QueryChangeSchema),
+  summary: z.string(),
+  measuredAt: z.iso.datetime({ offset: true }),
+});
+export type IndexEffect = z.infer<typeof IndexEffectSchema>;
+
 export const IncidentContextSchema = z.object({
   mode: ModeSchema,
   limits: LimitsSchema,
@@ -201,6 +272,8 @@ export const IncidentContextSchema = z.object({
   alarm: AlarmStateSchema.optional(),
   /** For an EKS incident: the Deployment and the diagnosis. */
   kubernetes: WorkloadContextSchema.optional(),
+  /** For a PostgreSQL incident: top queries and the index advisor's recommendation (InspectDatabase). */
+  database: DatabaseContextSchema.optional(),
   /** The alarm's recent state changes, newest first. */
   alarmHistory: z.array(AlarmHistoryItemSchema).default([]),
   /** The alarm's metric and the scope's related metrics, from 30 minutes before the onset. */

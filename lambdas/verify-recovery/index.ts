@@ -6,13 +6,13 @@ import { describeAlarm } from '../shared/alarms.js';
 import { describeAutoScalingGroup } from '../shared/autoscaling.js';
 import { autoScaling, cloudWatch } from '../shared/clients.js';
 import { requireEnv } from '../shared/env.js';
-import { OutOfScopeError } from '../shared/errors.js';
+import { MalformedEventError, OutOfScopeError } from '../shared/errors.js';
 import { workflowHandler } from '../shared/handler.js';
 import { alarmOf, IncidentSchema } from '../shared/incident.js';
 import { logger } from '../shared/powertools.js';
 import { findResourceById, parseScope } from '../shared/scope.js';
-import type { Verification } from '../shared/workflow.js';
-import { judgeVerification, type ObservedAlarm } from './judge-verification.js';
+import { IndexEffectSchema, type Verification } from '../shared/workflow.js';
+import { judgeIndexVerification, judgeVerification, type ObservedAlarm } from './judge-verification.js';
 
 const scope = parseScope(requireEnv('RESOURCE_SCOPE'));
 /** Most state changes read per alarm; more than this inside one verification window is flapping anyway. */
@@ -23,6 +23,8 @@ export const VerifyRecoveryInputSchema = z.object({
   action: ActionResultSchema,
   /** The context the plan was made from: the primary alarm's value then tells an improving metric from a stuck one. */
   context: z.looseObject({ alarm: z.looseObject({ latestValue: z.number().optional() }).optional() }),
+  /** For an index: what MeasureIndexEffect found in pg_stat_statements. Required for `createIndexConcurrently`. */
+  indexEffect: IndexEffectSchema.optional(),
 });
 
 async function observe(name: string, since: Date, now: Date): Promise<ObservedAlarm> {
@@ -44,7 +46,7 @@ async function observe(name: string, since: Date, now: Date): Promise<ObservedAl
  * action, and judges whether the incident is over, whether the action made
  * something else worse, and whether it must be undone.
  */
-export const lambdaHandler = async ({ incident, action, context }: z.infer<typeof VerifyRecoveryInputSchema>): Promise<Verification> => {
+export const lambdaHandler = async ({ incident, action, context, indexEffect }: z.infer<typeof VerifyRecoveryInputSchema>): Promise<Verification> => {
   const resource = findResourceById(scope, incident.resource.id);
   if (resource === undefined) throw new OutOfScopeError(`${incident.resource.id} is no longer registered`);
   const now = new Date();
@@ -59,7 +61,11 @@ export const lambdaHandler = async ({ incident, action, context }: z.infer<typeo
       : Promise.resolve(undefined),
   ]);
   const valueAtPlan = context.alarm?.latestValue;
-  const judgement = judgeVerification({ primary, dependents, actedAt, now, valueAtPlan, incremental: ACTIONS[action.action].incremental === true });
+  const byAlarms = judgeVerification({ primary, dependents, actedAt, now, valueAtPlan, incremental: ACTIONS[action.action].incremental === true });
+  if (action.action === 'createIndexConcurrently' && indexEffect === undefined) {
+    throw new MalformedEventError('indexEffect: an index is judged by its measured effect, and none was given');
+  }
+  const judgement = indexEffect === undefined ? byAlarms : judgeIndexVerification(byAlarms, indexEffect);
   const capacity = group === undefined ? '' : `; ${group.name} desired ${group.desiredCapacity}, ${group.inServiceInstances} in service`;
   const verification: Verification = {
     healthy: judgement.healthy,

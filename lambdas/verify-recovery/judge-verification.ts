@@ -151,3 +151,32 @@ export function judgeVerification(input: VerificationInput): VerificationJudgeme
   const why = alarmState === 'INSUFFICIENT_DATA' ? 'recovery cannot be confirmed' : 'the action did not help';
   return { healthy: false, verdict: 'not-recovered', undo: true, alarmState, tripped: [], summary: `not recovered, ${why}: ${primaryText}` };
 }
+
+/** What MeasureIndexEffect found (see `IndexEffectSchema`). */
+export interface MeasuredIndexEffect {
+  readonly verdict: 'improved' | 'not-improved' | 'regressed-other' | 'inconclusive';
+  readonly summary: string;
+}
+
+/**
+ * An index is judged first by what it did to its query, measured in the
+ * database, then by the alarms as any action. An index whose query did not
+ * get faster by the resource's minImprovement (or could not be shown to),
+ * or that slowed another busy query, is not healthy and is undone, whatever
+ * the alarms say. One that helped is kept; the incident is over when the
+ * alarms agree (recovered, no dependent tripped), and otherwise another
+ * attempt looks again (the index stays: it did its job).
+ */
+export function judgeIndexVerification(alarms: VerificationJudgement, effect: MeasuredIndexEffect): VerificationJudgement {
+  const measured = `index effect ${effect.verdict}: ${effect.summary}`;
+  const alarmsSay = `alarms: ${alarms.summary}`;
+  if (effect.verdict === 'regressed-other') {
+    return { ...alarms, healthy: false, verdict: 'unintended-consequence', undo: true, summary: `${measured}; the index is undone; ${alarmsSay}` };
+  }
+  if (effect.verdict !== 'improved') {
+    return { ...alarms, healthy: false, verdict: 'not-recovered', undo: true, summary: `${measured}; the index did not help and is undone; ${alarmsSay}` };
+  }
+  if (alarms.verdict === 'unintended-consequence') return { ...alarms, summary: `${measured}; but ${alarms.summary}` };
+  if (alarms.healthy) return { ...alarms, summary: `${measured}; ${alarms.summary}` };
+  return { ...alarms, undo: false, summary: `${measured}; the index is kept, but the incident is not over: ${alarms.summary}` };
+}

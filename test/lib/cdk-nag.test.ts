@@ -9,6 +9,7 @@ import {
   FOUNDATION_MODEL_CONFIG,
   GAME_DAY_CONFIG,
   OBSERVE_CONFIG,
+  POSTGRES_CONFIG,
   RUNBOOKS_ONLY_CONFIG,
   synthesizeTestStack,
   TEST_CONFIG,
@@ -37,6 +38,7 @@ describe.each<[string, SelfHealingConfig]>([
   ['EKS_AND_WAF_CONFIG (one EKS Deployment, one web ACL, no group)', EKS_AND_WAF_CONFIG],
   ['EKS_DIAGNOSIS_CONFIG (Container Insights alarms, Parameter Store values)', EKS_DIAGNOSIS_CONFIG],
   ['OBSERVE_CONFIG (anomaly alarm, log intake with every option)', OBSERVE_CONFIG],
+  ['POSTGRES_CONFIG (an RDS instance and an Aurora cluster, functions in a VPC with endpoints)', POSTGRES_CONFIG],
 ])('cdk-nag with %s', (_name, config) => {
   let synthesized: SynthesizedStack;
 

@@ -219,8 +219,9 @@ describe('log intake with no declared log group (RUNBOOKS_ONLY_CONFIG)', () => {
     expect(synthesized.stack.selfHealing.logIntake).toBeUndefined();
     expect(view.ofType('AWS::Logs::SubscriptionFilter')).toEqual([]);
     expect(view.rulesFor(LOG_DETECTION_SOURCE)).toEqual([]);
-    expect(view.ofType('AWS::Events::Rule')).toHaveLength(1);
-    expect(view.ofType('AWS::Lambda::Function')).toHaveLength(14);
+    // The alarm rule, and the rule that sends finished runs to the report writer.
+    expect(view.ofType('AWS::Events::Rule')).toHaveLength(2);
+    expect(view.ofType('AWS::Lambda::Function')).toHaveLength(17);
   });
 });
 

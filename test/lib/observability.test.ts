@@ -100,7 +100,10 @@ describe('self-monitoring alarms', () => {
     const queueAlarms = Object.values(resourcesOfType('AWS::CloudWatch::Alarm')).filter(
       (alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
     );
-    expect(queueAlarms).toHaveLength(2);
+    // The intake's and the log intake's, each once; and the incident reports' own (a report not written is no healer failure).
+    expect(queueAlarms).toHaveLength(3);
+    expect(alarmResource(synthesized.stack.selfHealing.incidentReports!.deadLetterAlarm).Properties.AlarmActions).toEqual([topicRef()]);
+    expect(selfMonitoring.alarms).not.toContain(synthesized.stack.selfHealing.incidentReports!.deadLetterAlarm);
   });
 
   it('count failed runs net of escalations, which end the run in a Fail state on purpose', () => {
@@ -130,14 +133,18 @@ describe('self-monitoring alarms', () => {
     expect(undelivered.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : [])).sort()).toEqual(['EscalationsUndelivered', 'NotificationsUndelivered']);
   });
 
-  it("count Bedrock throttles from Decide's log when a model decides, and not otherwise", () => {
-    const { selfMonitoring, workflowFunctions } = synthesized.stack.selfHealing;
-    synthesized.template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: resolve(workflowFunctions.Decide.logGroup.logGroupName),
-      FilterPattern: '{ $.reason = "Bedrock throttled*" }',
-      MetricTransformations: [{ MetricNamespace: 'SelfHealing', MetricName: 'BedrockThrottles', MetricValue: '1', Dimensions: [{ Key: 'service', Value: '$.service' }], Unit: 'Count' }],
+  it('alarm on the BedrockThrottles EMF metric Decide emits when a model decides, and not otherwise, with no log metric filter', () => {
+    const { selfMonitoring } = synthesized.stack.selfHealing;
+    expect(alarmResource(selfMonitoring.bedrockThrottles!).Properties).toMatchObject({
+      Namespace: 'SelfHealing',
+      MetricName: 'BedrockThrottles',
+      // The dimensions Decide's single metric carries: the service alone.
+      Dimensions: [{ Name: 'service', Value: 'self-healing' }],
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 3,
     });
-    expect(alarmResource(selfMonitoring.bedrockThrottles!).Properties).toMatchObject({ MetricName: 'BedrockThrottles', Period: 900, Threshold: 3 });
+    synthesized.template.resourceCountIs('AWS::Logs::MetricFilter', 0);
 
     expect(runbooksOnly.stack.selfHealing.selfMonitoring.bedrockThrottles).toBeUndefined();
     runbooksOnly.template.resourceCountIs('AWS::Logs::MetricFilter', 0);
@@ -145,7 +152,7 @@ describe('self-monitoring alarms', () => {
 });
 
 describe('lifecycle notifications', () => {
-  const publishers: readonly WorkflowFunctionId[] = ['ScaleOutAsg', 'BlockIpInWaf', 'ActOnEks', 'RecordAttemptResult', 'RecordOutcome'];
+  const publishers: readonly WorkflowFunctionId[] = ['ScaleOutAsg', 'BlockIpInWaf', 'ActOnEks', 'CreatePostgresIndex', 'RecordAttemptResult', 'RecordOutcome'];
 
   function publishGrants(role: IConstruct): Statement[] {
     return Object.values(resourcesOfType('AWS::IAM::Policy'))
@@ -168,7 +175,7 @@ describe('lifecycle notifications', () => {
   it('give every other workflow function no publish permission', () => {
     const { workflowFunctions } = synthesized.stack.selfHealing;
     const silent = WORKFLOW_FUNCTIONS.map(({ id }) => id).filter((id) => !publishers.includes(id) && id !== 'EscalateIncident' && id !== 'RequestApproval');
-    expect(silent.sort()).toEqual(['AcquireLease', 'BuildContext', 'CheckPolicy', 'Decide', 'VerifyRecovery']);
+    expect(silent.sort()).toEqual(['AcquireLease', 'BuildContext', 'CheckPolicy', 'Decide', 'InspectPostgres', 'VerifyRecovery']);
     for (const id of silent) expect(publishGrants(workflowFunctions[id].role), id).toEqual([]);
   });
 

@@ -40,8 +40,8 @@ describe('runbook embedding', () => {
   });
 
   it('defines nothing for any other function', () => {
-    // The 12 workflow functions, the intake function and the approval callback (no web ACL: no ExpireIpBlock).
-    expect(received.size).toBe(14);
+    // The 14 workflow functions, the intake function and the approval callback (no web ACL: no ExpireIpBlock).
+    expect(received.size).toBe(16);
     for (const [id, props] of received) {
       if (id !== 'Decide') expect(props.define, id).toBeUndefined();
     }

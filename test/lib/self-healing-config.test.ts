@@ -85,7 +85,7 @@ describe('parseSelfHealingConfig', () => {
 
   it('accepts EKS Deployments and web ACLs without any group, and needs at least one target of some kind', () => {
     expect(parseSelfHealingConfig(EKS_AND_WAF_CONFIG)).toEqual(EKS_AND_WAF_CONFIG);
-    expect(() => parseSelfHealingConfig({ mode: 'dry-run' })).toThrow(/register at least one target: autoScalingGroups, eksDeployments or webAcls/);
+    expect(() => parseSelfHealingConfig({ mode: 'dry-run' })).toThrow(/register at least one target: autoScalingGroups, eksDeployments, webAcls or postgresDatabases/);
     expect(() => parseSelfHealingConfig({ mode: 'dry-run', autoScalingGroups: [], eksDeployments: [], webAcls: [] })).toThrow(/register at least one target/);
   });
 

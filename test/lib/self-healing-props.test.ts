@@ -85,10 +85,10 @@ describe('SelfHealing props', () => {
 
   it('rejects no target at all, a group registered twice, and names unknown at synth time', () => {
     expect(errorOf(() => new SelfHealing(testStack(), 'SelfHealing', { autoScalingGroups: [] })).problems).toEqual([
-      'register at least one target: autoScalingGroups, eksDeployments or webAcls',
+      'register at least one target: autoScalingGroups, eksDeployments, webAcls or postgresDatabases',
     ]);
     expect(errorOf(() => new SelfHealing(testStack(), 'SelfHealing', {})).problems).toEqual([
-      'register at least one target: autoScalingGroups, eksDeployments or webAcls',
+      'register at least one target: autoScalingGroups, eksDeployments, webAcls or postgresDatabases',
     ]);
     const stack = testStack();
     const alarm = cloudwatch.Alarm.fromAlarmName(stack, 'Alarm', 'web-cpu-high');

@@ -191,10 +191,11 @@ function ruleFor(source: string, from: SynthesizedStack = synthesized): Resource
 }
 
 describe('alarm intake', () => {
-  it('has one rule for alarms and, with log groups declared, one for log detections', () => {
-    expect(Object.keys(resourcesOfType('AWS::Events::Rule'))).toHaveLength(2);
+  it('has one rule for alarms, with log groups declared one for log detections, and one for finished runs (reports)', () => {
+    expect(Object.keys(resourcesOfType('AWS::Events::Rule'))).toHaveLength(3);
     ruleFor('aws.cloudwatch');
     ruleFor('self-healing.logs');
+    ruleFor('aws.states');
   });
 
   it('matches ALARM state changes of exactly the registered alarms', () => {
@@ -259,7 +260,7 @@ describe('notifications', () => {
 describe('functions', () => {
   it('all run Node.js 24 on arm64 with tracing, explicit memory and their own log group', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
-    // The workflow's functions, the intake function, the approval callback and (log groups are declared) the log intake; nothing else.
+    // The workflow's functions, the intake function, the approval callback, (log groups are declared) the log intake and the report writer; nothing else.
     const { selfHealing } = synthesized.stack;
     const logIntakeId = logicalIdOf(selfHealing.logIntake!.function);
     const expectedIds = [
@@ -267,8 +268,9 @@ describe('functions', () => {
       logicalIdOf(selfHealing.intakeFunction as never),
       logicalIdOf(selfHealing.approvals.callbackFunction),
       logIntakeId,
+      logicalIdOf(selfHealing.incidentReports!.function),
     ];
-    expect(expectedIds).toHaveLength(15);
+    expect(expectedIds).toHaveLength(18);
     expect(Object.keys(functions).sort()).toEqual(expectedIds.sort());
     for (const [logicalId, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
@@ -343,6 +345,9 @@ describe('functions', () => {
       // No web ACL registered: no WAF_SETTINGS (see waf-and-eks.test.ts for a stack with one).
       BlockIpInWaf: ['TABLE_NAME', 'RESOURCE_SCOPE', 'NOTIFICATION_TOPIC_ARN'],
       ActOnEks: ['TABLE_NAME', 'RESOURCE_SCOPE', 'NOTIFICATION_TOPIC_ARN'],
+      // NODE_EXTRA_CA_CERTS: TLS to RDS, verified against the RDS certificate authorities the runtime ships.
+      InspectPostgres: ['RESOURCE_SCOPE', 'NODE_EXTRA_CA_CERTS'],
+      CreatePostgresIndex: ['TABLE_NAME', 'RESOURCE_SCOPE', 'NOTIFICATION_TOPIC_ARN', 'NODE_EXTRA_CA_CERTS'],
       VerifyRecovery: ['RESOURCE_SCOPE'],
       RecordAttemptResult: ['TABLE_NAME', 'NOTIFICATION_TOPIC_ARN'],
       RecordOutcome: ['TABLE_NAME', 'NOTIFICATION_TOPIC_ARN'],
@@ -378,8 +383,9 @@ describe('RESOURCE_SCOPE', () => {
     const scopes = Object.values(resourcesOfType('AWS::Lambda::Function'))
       .map((fn) => fn.Properties.Environment.Variables.RESOURCE_SCOPE)
       .filter((value): value is string => value !== undefined);
-    // Intake, BuildContext, CheckPolicy, ScaleOutAsg, BlockIpInWaf, ActOnEks and VerifyRecovery: the functions that call parseScope.
-    expect(scopes).toHaveLength(7);
+    // Intake, BuildContext, CheckPolicy, ScaleOutAsg, BlockIpInWaf, ActOnEks, InspectPostgres, CreatePostgresIndex
+    // and VerifyRecovery: the functions that call parseScope.
+    expect(scopes).toHaveLength(9);
     expect(new Set(scopes).size).toBe(1);
     const { workflowFunctions } = synthesized.stack.selfHealing;
     for (const fn of [

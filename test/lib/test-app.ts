@@ -198,6 +198,47 @@ export const GAME_DAY_CONFIG: SelfHealingConfig = {
   chatbotSlack: { slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCDEF' },
 };
 
+/**
+ * An RDS for PostgreSQL instance and an Aurora PostgreSQL cluster, imported by
+ * identifier with their security groups and secrets by complete ARN, one with
+ * Performance Insights and a customer-managed key; the functions in an
+ * imported VPC with the VPC endpoints created.
+ */
+export const POSTGRES_CONFIG: SelfHealingConfig = {
+  mode: 'auto',
+  postgresDatabases: [
+    {
+      instanceIdentifier: 'orders-db',
+      securityGroupIds: ['sg-0db0db0db0db0db00'],
+      databaseName: 'orders',
+      schemas: ['public', 'sales'],
+      readerSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:selfheal-orders-reader-AbCdEf',
+      actorSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:selfheal-orders-actor-GhIjKl',
+      secretsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+      performanceInsightsResourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXY0',
+      guardrails: { maxTableBytes: 5_368_709_120, maintenanceWindow: { startHourUtc: 1, endHourUtc: 5 } },
+      alarmNames: ['orders-db-slow-queries'],
+      logGroupNames: ['/aws/rds/instance/orders-db/postgresql'],
+    },
+    {
+      clusterIdentifier: 'billing-aurora',
+      port: 5433,
+      securityGroupIds: ['sg-0aa0aa0aa0aa0aa00'],
+      databaseName: 'billing',
+      readerSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:selfheal-billing-reader-MnOpQr',
+      actorSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:selfheal-billing-actor-StUvWx',
+      alarmNames: ['billing-aurora-cpu-high'],
+    },
+  ],
+  databaseNetwork: {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    subnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+    routeTableIds: ['rtb-0aaaaaaaaaaaaaaa1', 'rtb-0aaaaaaaaaaaaaaa2'],
+    createVpcEndpoints: true,
+  },
+};
+
 export interface SynthesizedStack {
   readonly app: App;
   readonly stack: SelfHealingStack;

@@ -166,7 +166,7 @@ describe('action and undo paths (stubbed functions)', () => {
 
     // Assess
     expect(result.path).toEqual([
-      'BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt',
+      'BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt',
       'WhichAction', 'ScaleOutAsg', 'WaitForEffect', 'VerifyRecovery', 'NeedsUndo', 'WhichUndo', 'UndoScaleOutAsg', 'RecordAttemptResult',
       'IsHealthy', 'IsCircuitOpen', 'HasAttemptsLeft', 'EscalateIncident', 'IncidentEscalated',
     ]);
@@ -194,9 +194,9 @@ describe('action and undo paths (stubbed functions)', () => {
     // Assess
     expect(result.status).toBe('SUCCEEDED');
     expect(result.path).toEqual([
-      'BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt',
+      'BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt',
       'WhichAction', 'ScaleOutAsg', 'WaitForEffect', 'VerifyRecovery', 'NeedsUndo', 'KeepAction', 'RecordAttemptResult', 'IsHealthy', 'IsCircuitOpen', 'HasAttemptsLeft',
-      'BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt',
+      'BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt',
       'WhichAction', 'ScaleOutAsg', 'WaitForEffect', 'VerifyRecovery', 'NeedsUndo', 'KeepAction', 'RecordAttemptResult', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
     ]);
     expect(result.inputsOf('ScaleOutAsg').map((input) => input.attempt)).toEqual([1, 2]);

@@ -13,7 +13,7 @@ import { loadScenario, type Scenario } from '../../local/scenario.js';
 const scenarios = path.resolve(__dirname, '..', '..', 'scenarios');
 const load = (name: string): Scenario => loadScenario(path.join(scenarios, `${name}.json`));
 
-const UNTIL_APPROVAL = ['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'RequestApproval'];
+const UNTIL_APPROVAL = ['BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'RequestApproval'];
 
 function onlyExecution(report: ScenarioReport) {
   expect(report.executions).toHaveLength(1);

@@ -4,6 +4,8 @@ import { IdempotencyAlreadyInProgressError, IdempotencyPersistenceLayerError } f
 import * as errors from '../../lambdas/shared/errors.js';
 import * as eksErrors from '../../lambdas/shared/eks/eks-errors.js';
 import * as wafErrors from '../../lambdas/shared/waf/waf-errors.js';
+import * as postgresErrors from '../../lambdas/shared/postgres/postgres-errors.js';
+import * as indexAdvisorErrors from '../../lambdas/shared/index-advisor/index-advisor-errors.js';
 import { ACTIONS } from '../../lambdas/shared/actions/catalog.js';
 import { WORKFLOW_STEPS } from '../../lib/workflow-steps.js';
 import { REMEDIATE_INCIDENT_ASL, WORKFLOW_FUNCTIONS } from '../../lib/workflow-functions.js';
@@ -14,13 +16,13 @@ const definition = JSON.parse(text) as { StartAt: string; TimeoutSeconds?: numbe
 const states = Object.entries(definition.States);
 const tasks = states.filter(([, state]) => state.Type === 'Task');
 /** The states that apply an action, and those that undo one. */
-const ACTION_STATES = ['ScaleOutAsg', 'BlockIpInWaf', 'ActOnEks'] as const;
-const UNDO_STATES = ['UndoScaleOutAsg', 'UndoBlockIpInWaf', 'UndoEksAction'] as const;
+const ACTION_STATES = ['ScaleOutAsg', 'BlockIpInWaf', 'ActOnEks', 'CreateIndexConcurrently'] as const;
+const UNDO_STATES = ['UndoScaleOutAsg', 'UndoBlockIpInWaf', 'UndoEksAction', 'UndoCreateIndex'] as const;
 
 /** Error names the ASL may match: our named errors, the Lambda service's, and the States.* family. */
 const KNOWN_ERRORS = new Set([
   ...Object.values(errors).map((ErrorClass) => new (ErrorClass as new (message: string) => Error)('x').name),
-  ...([...Object.values(eksErrors), ...Object.values(wafErrors)] as unknown[])
+  ...([...Object.values(eksErrors), ...Object.values(wafErrors), ...Object.values(postgresErrors), ...Object.values(indexAdvisorErrors)] as unknown[])
     .filter((value): value is abstract new (...args: never[]) => Error => typeof value === 'function' && value.prototype instanceof Error)
     .map((ErrorClass) => ErrorClass.name),
   'Lambda.ServiceException',
@@ -113,14 +115,23 @@ describe('remediate-incident.asl.json', () => {
   it('follows the path BuildContext → Decide → AcquireLease → WhichAction → the action → WaitForEffect → VerifyRecovery → NeedsUndo → RecordAttemptResult → IsHealthy → RecordOutcome', () => {
     const S = definition.States;
     expect(definition.StartAt).toBe('BuildContext');
-    expect(S.BuildContext!.Next).toBe('Decide');
+    expect(S.BuildContext!.Next).toBe('IsDatabaseIncident');
+    expect(S.IsDatabaseIncident!.Choices).toEqual([{ Variable: '$.incident.resource.kind', StringEquals: 'rds-postgres', Next: 'InspectDatabase' }]);
+    expect(S.IsDatabaseIncident!.Default).toBe('Decide');
+    expect(S.InspectDatabase!.Next).toBe('Decide');
     expect(S.Decide!.Next).toBe('CheckPolicy');
     expect(S.CheckPolicy!.Next).toBe('IsPlanAllowed');
     expect(S.NeedsApproval!.Default).toBe('AcquireLease');
     expect(S.RequestApproval!.Next).toBe('AcquireLease');
     expect(S.AcquireLease!.Next).toBe('CountAttempt');
     expect(S.CountAttempt!.Next).toBe('WhichAction');
-    for (const action of ACTION_STATES) expect(S[action]!.Next, action).toBe('WaitForEffect');
+    for (const action of ACTION_STATES.filter((name) => name !== 'CreateIndexConcurrently')) expect(S[action]!.Next, action).toBe('WaitForEffect');
+    // An index waits the same time, then is measured in the database before it is judged.
+    expect(S.CreateIndexConcurrently!.Next).toBe('WaitForIndexEffect');
+    expect(S.WaitForIndexEffect).toMatchObject({ Type: 'Wait', SecondsPath: S.WaitForEffect!.SecondsPath, Next: 'MeasureIndexEffect' });
+    expect(S.MeasureIndexEffect!.Next).toBe('VerifyIndexRecovery');
+    expect(S.VerifyIndexRecovery!.Next).toBe('NeedsUndo');
+    expect(S.VerifyIndexRecovery!.Resource).toBe(S.VerifyRecovery!.Resource);
     expect(S.WaitForEffect!.Type).toBe('Wait');
     expect(S.WaitForEffect!.Next).toBe('VerifyRecovery');
     expect(S.VerifyRecovery!.Next).toBe('NeedsUndo');
@@ -150,6 +161,7 @@ describe('remediate-incident.asl.json', () => {
       rollbackEksDeployment: 'ActOnEks',
       restartEksDeployment: 'ActOnEks',
       patchEksConfigMap: 'ActOnEks',
+      createIndexConcurrently: 'CreateIndexConcurrently',
     });
     expect(Object.keys(routes(S.WhichAction!)).sort()).toEqual(implemented.sort());
     expect(S.WhichAction!.Default).toBe('EscalateIncident');
@@ -180,9 +192,10 @@ describe('remediate-incident.asl.json', () => {
       rollbackEksDeployment: 'UndoEksAction',
       restartEksDeployment: 'UndoEksAction',
       patchEksConfigMap: 'UndoEksAction',
+      createIndexConcurrently: 'UndoCreateIndex',
     });
     expect(S.WhichUndo!.Default).toBe('KeepAction');
-    const applier = { UndoScaleOutAsg: 'ScaleOutAsg', UndoBlockIpInWaf: 'BlockIpInWaf', UndoEksAction: 'ActOnEks' } as const;
+    const applier = { UndoScaleOutAsg: 'ScaleOutAsg', UndoBlockIpInWaf: 'BlockIpInWaf', UndoEksAction: 'ActOnEks', UndoCreateIndex: 'CreateIndexConcurrently' } as const;
     for (const [undo, apply] of Object.entries(applier)) {
       expect(S[undo]!.Resource, undo).toBe(S[apply]!.Resource);
       expect(S[undo]!.Parameters, undo).toEqual({
@@ -223,6 +236,8 @@ describe('remediate-incident.asl.json', () => {
       UndoScaleOutAsg: 'ScaleOutAsg',
       UndoBlockIpInWaf: 'BlockIpInWaf',
       UndoEksAction: 'ActOnEks',
+      CreateIndexConcurrently: 'CreatePostgresIndex',
+      UndoCreateIndex: 'CreatePostgresIndex',
       RecordAttemptResult: 'RecordAttemptResult',
       RecordOutcome: 'RecordOutcome',
       RecordObservation: 'RecordOutcome',
@@ -242,4 +257,24 @@ describe('remediate-incident.asl.json', () => {
     }
   });
 
+  it('inspects a PostgreSQL incident read-only, and builds, measures and drops indexes within the functions\' timeouts', () => {
+    const S = definition.States;
+    const inspect = WORKFLOW_STEPS.InspectPostgres.timeout.toSeconds();
+    const create = WORKFLOW_STEPS.CreatePostgresIndex.timeout.toSeconds();
+    expect(S.InspectDatabase).toMatchObject({ Parameters: { operation: 'inspect' }, ResultPath: '$.context.database' });
+    expect(S.MeasureIndexEffect).toMatchObject({ Resource: S.InspectDatabase!.Resource, Parameters: { operation: 'measure', 'action.$': '$.action' }, ResultPath: '$.indexEffect' });
+    expect(S.VerifyIndexRecovery!.Parameters).toEqual({ 'incident.$': '$.incident', 'action.$': '$.action', 'context.$': '$.context', 'indexEffect.$': '$.indexEffect' });
+    for (const name of ['InspectDatabase', 'MeasureIndexEffect']) expect(S[name]!.TimeoutSeconds, name).toBeGreaterThan(inspect);
+    for (const name of ['CreateIndexConcurrently', 'UndoCreateIndex']) {
+      expect(S[name]!.TimeoutSeconds, name).toBeGreaterThan(create);
+      const retried = (S[name]!.Retry as { ErrorEquals: string[] }[]).flatMap((retrier) => retrier.ErrorEquals);
+      expect(retried, name).toEqual(expect.arrayContaining(['PostgresLockTimeoutError', 'PostgresUnavailableError']));
+      const catches = S[name]!.Catch as { ErrorEquals: string[] }[];
+      expect(catches.length, name).toBeGreaterThan(1);
+      expect(catches.flatMap((rule) => rule.ErrorEquals), name).toContain('NotOurIndexError');
+    }
+    expect((S.CreateIndexConcurrently!.Catch as { ErrorEquals: string[] }[])[0]!.ErrorEquals).toEqual(
+      expect.arrayContaining(['IndexGuardrailError', 'IndexBuildFailedError', 'StalePlanError', 'OutOfScopeError']),
+    );
+  });
 });

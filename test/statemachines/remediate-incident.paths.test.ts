@@ -49,7 +49,7 @@ describe('remediate-incident paths, run locally', () => {
 
     expect(execution.run.status).toBe('SUCCEEDED');
     expect(execution.path).toEqual([
-      'BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt', 'WhichAction', 'ScaleOutAsg',
+      'BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'CountAttempt', 'WhichAction', 'ScaleOutAsg',
       'WaitForEffect', 'VerifyRecovery', 'NeedsUndo', 'KeepAction', 'RecordAttemptResult', 'IsHealthy', 'RecordOutcome', 'IncidentResolved',
     ]);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(6);
@@ -132,7 +132,7 @@ describe('remediate-incident paths, run locally', () => {
     const execution = onlyExecution(report);
 
     expect(execution.run.status).toBe('SUCCEEDED');
-    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'RecordSkip', 'IncidentSkipped']);
+    expect(execution.path).toEqual(['BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'NeedsApproval', 'AcquireLease', 'RecordSkip', 'IncidentSkipped']);
     expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);
     expect(report.incidents[0]).toMatchObject({ status: 'skipped', summary: expect.stringContaining('inc-other') });
@@ -204,7 +204,7 @@ describe('remediate-incident paths, run locally', () => {
   it('dry-run: decides, checks and records the plan without taking the lease or acting', async () => {
     const report = await run(scenario({ mode: 'dry-run' }));
     const execution = onlyExecution(report);
-    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'RecordObservation', 'IncidentRecorded']);
+    expect(execution.path).toEqual(['BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'RecordObservation', 'IncidentRecorded']);
     expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
     expect(report.incidents[0]).toMatchObject({ status: 'observed', summary: expect.stringContaining('would scaleOutAsg on autoscaling-group/web') });
     expect(report.incidents[0]!.summary).toContain('capped to observe by dry-run mode');
@@ -213,7 +213,7 @@ describe('remediate-incident paths, run locally', () => {
   it('recommend: sends the plan to a human and changes nothing', async () => {
     const report = await run(scenario({ resources: [{ name: 'web', alarmNames: ['web-cpu-high'], autonomy: { scaleOutAsg: 'recommend' } }] }));
     const execution = onlyExecution(report);
-    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'RecommendPlan', 'PlanRecommended']);
+    expect(execution.path).toEqual(['BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'IsObserveOnly', 'IsRecommendOnly', 'RecommendPlan', 'PlanRecommended']);
     expect(report.world.groups.get('web')?.desiredCapacity).toBe(4);
     const message = JSON.parse(report.world.notifications[0]!.Message!);
     expect(message).toMatchObject({ type: 'plan-recommended', details: { plan: { action: 'scaleOutAsg', params: { targetCapacity: 6 } } } });
@@ -225,7 +225,7 @@ describe('remediate-incident paths, run locally', () => {
       scenario({ world: { autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 4, desiredCapacity: 4, cpuDemand: 380 }], alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }] } }),
     );
     const execution = onlyExecution(report);
-    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'EscalateIncident', 'IncidentEscalated']);
+    expect(execution.path).toEqual(['BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'EscalateIncident', 'IncidentEscalated']);
     expect(report.incidents[0]).toMatchObject({ status: 'escalated', summary: expect.stringContaining('capacity ceiling') });
   });
 
@@ -258,7 +258,7 @@ describe('remediate-incident paths, run locally', () => {
   it('a plan beyond the limits is denied by the policy and escalated with the reason; nothing changes', async () => {
     const report = await run(scenario(), { taskOverrides: { Decide: roguePlan } });
     const execution = onlyExecution(report);
-    expect(execution.path).toEqual(['BuildContext', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'EscalateIncident', 'IncidentEscalated']);
+    expect(execution.path).toEqual(['BuildContext', 'IsDatabaseIncident', 'Decide', 'CheckPolicy', 'IsPlanAllowed', 'EscalateIncident', 'IncidentEscalated']);
     expect(report.world.calls.some((call) => call.operation === 'SetDesiredCapacity')).toBe(false);
     expect(report.incidents[0]).toMatchObject({ status: 'escalated', summary: expect.stringContaining('the policy denied the plan') });
     expect(report.incidents[0]!.summary).toContain('within-max-step');

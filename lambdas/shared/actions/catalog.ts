@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CreateIndexParamsSchema } from '../index-advisor/advisor-schemas.js';
 
 /**
  * The typed action catalog: every remediation the system can plan, with the
@@ -14,7 +15,7 @@ export const AutonomySchema = z.enum(AUTONOMY_LEVELS);
 export type Autonomy = z.infer<typeof AutonomySchema>;
 
 export type RiskLevel = 'low' | 'medium' | 'high';
-export type TargetKind = 'autoscaling-group' | 'waf-ip-set' | 'eks-deployment' | 'eks-configmap' | 'none';
+export type TargetKind = 'autoscaling-group' | 'waf-ip-set' | 'eks-deployment' | 'eks-configmap' | 'postgres-table' | 'none';
 
 const name = (what: string) => z.string().min(1).max(255).describe(what);
 const k8sName = (what: string) =>
@@ -54,6 +55,40 @@ export const PatchEksConfigMapParamsSchema = z
     restartDeployment: k8sName('Deployment in the same namespace to restart after the patch, so its pods read the new value; must be the incident\'s own.').optional(),
   })
   .strict();
+
+/**
+ * The advisor's `CreateIndexParamsSchema` (schema, table, columns, queryId),
+ * plus the `rds-postgres` resource the table lives in, so the target
+ * (`postgres-table/<database>/<schema>/<table>`) follows from the params
+ * alone. The index name is never a param: it is derived from these fields.
+ */
+export const CreateIndexConcurrentlyParamsSchema = CreateIndexParamsSchema.extend({
+  database: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'an RDS DB instance or cluster identifier')
+    .describe("Name of the incident's rds-postgres resource (its DB instance or cluster identifier)."),
+}).strict();
+
+/** The advisor's params of a `createIndexConcurrently` plan, without the resource name. */
+export function indexParamsOf(params: z.infer<typeof CreateIndexConcurrentlyParamsSchema>): z.infer<typeof CreateIndexParamsSchema> {
+  const { database: _database, ...index } = params;
+  return index;
+}
+
+/**
+ * Whether a `kind/...` target is allowed by one of the patterns a scope
+ * allows; a pattern ending in `/*` allows exactly one more path segment
+ * (`postgres-table/<db>/<schema>/*` allows any table of that schema, and
+ * nothing deeper).
+ */
+export function targetAllowedBy(patterns: readonly string[], target: string): boolean {
+  return patterns.some((pattern) => {
+    if (!pattern.endsWith('/*')) return pattern === target;
+    const prefix = pattern.slice(0, -1);
+    const rest = target.slice(prefix.length);
+    return target.startsWith(prefix) && rest.length > 0 && !rest.includes('/');
+  });
+}
 
 export const EscalateOnlyParamsSchema = z
   .object({ reason: z.string().min(1).max(1_000).describe('Why no automatic action is safe, for the human who takes over.') })
@@ -165,6 +200,22 @@ export const ACTIONS = {
     defaultAutonomy: 'approve',
     implemented: true,
     targetOf: (params) => `eks-configmap/${params.cluster}/${params.namespace}/${params.configMap}`,
+  }),
+  createIndexConcurrently: define({
+    name: 'createIndexConcurrently',
+    description:
+      "Build the one btree index the index advisor recommended for a slow PostgreSQL query (CREATE INDEX CONCURRENTLY), with exactly the advisor's schema, table, columns and queryId from context.database.recommendation.params. Only when such a recommendation exists; never an index of your own design.",
+    params: CreateIndexConcurrentlyParamsSchema,
+    targetKind: 'postgres-table',
+    risk: 'medium',
+    reversible: true,
+    verification:
+      "The target query's mean execution time, from the pg_stat_statements delta since the build, drops by at least the resource's minImprovement, and no other busy query got slower.",
+    undo: 'DROP INDEX CONCURRENTLY of the index this action built (a selfheal_ index); an index that was there before, or not ours, is never dropped.',
+    inverse: 'dropIndexConcurrently',
+    defaultAutonomy: 'approve',
+    implemented: true,
+    targetOf: (params) => `postgres-table/${params.database}/${params.schema}/${params.table}`,
   }),
   escalateOnly: define({
     name: 'escalateOnly',

@@ -5,3 +5,7 @@ export * from './postgres-errors.js';
 export * from './read-only-session.js';
 export * from './recommend-index.js';
 export * from './verify-index-effect.js';
+export * from './connections.js';
+export * from './performance-insights.js';
+export * from './postgres-edge.js';
+export * from './resource.js';

@@ -2,17 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NON_PUBLIC_RANGES, parseCidr, protectedRanges } from '../../../lambdas/shared/addresses.js';
 import { evaluatePolicy } from '../../../lambdas/check-policy/policy.js';
-import { ACTION_NAMES, ACTIONS, type ActionName } from '../../../lambdas/shared/actions/catalog.js';
+import { ACTION_NAMES, ACTIONS, type ActionName, targetAllowedBy } from '../../../lambdas/shared/actions/catalog.js';
+import { testDatabaseContext, testRecommendation } from '../inspect-postgres/postgres-fixtures.js';
 import { allowedTargetsOf, resourceIdOf, type ResourceScope, ScopeSchema } from '../../../lambdas/shared/scope.js';
 import type { Decision } from '../../../lambdas/shared/workflow.js';
 import { testContext, testGroupState, testIncident } from '../../support/fixtures.js';
 
 /**
  * Random plans — any action, hostile params, any target — against random
- * scopes of every resource kind and random group states: whatever passes
+ * scopes of every resource kind (a database with or without the advisor's
+ * recommendation) and random group states: whatever passes
  * the policy is inside its limits.
  */
-const RUNS = 5_000;
+const RUNS = 10_000;
 
 const protectedCidrs = ['203.0.113.0/24', '2001:db8:1::/48'];
 /** The one value the scope declares for the EKS resource's ConfigMap key. */
@@ -49,6 +51,17 @@ const paramsFor = {
       restartDeployment: fc.oneof({ weight: 4, arbitrary: mostly('app') }, { weight: 1, arbitrary: fc.constant('web') }),
     },
     { requiredKeys: ['cluster', 'namespace', 'configMap', 'key', 'value'] },
+  ),
+  // Mostly the advisor's recommendation (orders-db, public.orders (customer_id), query 42); otherwise anything near it.
+  createIndexConcurrently: fc.record(
+    {
+      database: fc.oneof({ weight: 9, arbitrary: fc.constant('orders-db') }, { weight: 1, arbitrary: name }),
+      schema: fc.oneof({ weight: 9, arbitrary: fc.constant('public') }, { weight: 1, arbitrary: fc.constantFrom('billing', 'pg_catalog') }),
+      table: fc.oneof({ weight: 9, arbitrary: fc.constant('orders') }, { weight: 1, arbitrary: name }),
+      columns: fc.oneof({ weight: 3, arbitrary: fc.constant(['customer_id']) }, { weight: 1, arbitrary: fc.array(mostly('customer_id'), { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: fc.constant(['created_at', 'customer_id']) }),
+      queryId: fc.constantFrom('42', '42', '-7'),
+    },
+    { requiredKeys: ['database', 'schema', 'table', 'columns'] },
   ),
   escalateOnly: fc.record({ reason: fc.string() }),
 } as const;
@@ -89,14 +102,17 @@ const worldArb = fc.record({
   maxStep: fc.integer({ min: 1, max: 5 }),
   maxCapacity: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
   mode: fc.constantFrom('auto' as const, 'dry-run' as const),
-  kind: fc.constantFrom('autoscaling-group' as const, 'waf-web-acl' as const, 'eks-deployment' as const),
+  kind: fc.constantFrom('autoscaling-group' as const, 'waf-web-acl' as const, 'eks-deployment' as const, 'rds-postgres' as const),
+  /** Whether the database's inspection recommended the index, and whether the guardrails passed. */
+  recommended: fc.boolean(),
+  guardrailsPassed: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   blockMinutes: fc.integer({ min: 5, max: 120 }),
 });
 
 const SHARED = { maxAttempts: 3, leaseSeconds: 1_800, cooldownSeconds: 900, verifyAfterSeconds: 300 };
 
 /** The one resource of the run's scope, of the run's kind; each declares dependencies of the other kinds. */
-function resourceFor(world: { kind: Exclude<ResourceScope['kind'], 'rds-postgres'>; maxStep: number; maxCapacity?: number; blockMinutes: number }) {
+function resourceFor(world: { kind: ResourceScope['kind']; maxStep: number; maxCapacity?: number; blockMinutes: number }) {
   switch (world.kind) {
     case 'autoscaling-group':
       return {
@@ -121,15 +137,30 @@ function resourceFor(world: { kind: Exclude<ResourceScope['kind'], 'rds-postgres
         ...SHARED,
         dependencies: ['autoscaling-group/web', 'waf-ip-set/REGIONAL/blocklist', 'eks-deployment/prod/payments/app'],
       };
+    case 'rds-postgres':
+      return {
+        kind: world.kind,
+        name: 'orders-db',
+        database: 'shop',
+        schemas: ['public'],
+        readerSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-db-reader-AbCdEf',
+        actorSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-db-actor-AbCdEf',
+        alarmNames: ['orders-db-latency'],
+        ...SHARED,
+        dependencies: ['autoscaling-group/web'],
+      };
   }
 }
+
+/** The advisor's recommendation for orders-db: public.orders (customer_id) for query 42. */
+const RECOMMENDATION = testRecommendation({ params: { schema: 'public', table: 'orders', columns: ['customer_id'], queryId: '42' } });
 
 describe('the policy, under random plans', () => {
   it(`never allows a plan outside its limits (${RUNS} runs)`, () => {
     const guarded = protectedRanges(protectedCidrs);
     const nonPublic = protectedRanges(NON_PUBLIC_RANGES);
     let allowedActions = 0;
-    const allowedByKind: Record<Exclude<ResourceScope['kind'], 'rds-postgres'>, Map<string, number>> = { 'autoscaling-group': new Map(), 'waf-web-acl': new Map(), 'eks-deployment': new Map() };
+    const allowedByKind: Record<ResourceScope['kind'], Map<string, number>> = { 'autoscaling-group': new Map(), 'waf-web-acl': new Map(), 'eks-deployment': new Map(), 'rds-postgres': new Map() };
     fc.assert(
       fc.property(planArb, worldArb, (decision, world) => {
         const scope = ScopeSchema.parse({ mode: world.mode, guardrails: { protectedCidrs, allowedNamespaces }, resources: [resourceFor(world)] });
@@ -139,6 +170,14 @@ describe('the policy, under random plans', () => {
         const context = testContext({
           resource: { id, dependencies: resource.dependencies },
           autoScalingGroup: resource.kind === 'autoscaling-group' ? testGroupState({ desiredCapacity: world.desired, maxSize: world.maxSize }) : undefined,
+          ...(resource.kind === 'rds-postgres'
+            ? {
+                database: testDatabaseContext({
+                  recommendation: world.recommended ? RECOMMENDATION : undefined,
+                  guardrails: { allowed: world.guardrailsPassed, findings: world.guardrailsPassed ? [] : [{ reason: 'write-heavy-table', detail: 'busy' }] },
+                }),
+              }
+            : {}),
         });
         const verdict = evaluatePolicy({ incident, context, decision: decision as Decision, scope });
 
@@ -153,7 +192,7 @@ describe('the policy, under random plans', () => {
         allowedByKind[resource.kind as keyof typeof allowedByKind].set(decision.action, (allowedByKind[resource.kind as keyof typeof allowedByKind].get(decision.action) ?? 0) + 1);
         const params = decision.params;
         // The target is the incident's own resource, one its kind implies, or a declared dependency.
-        expect(allowedTargetsOf(resource)).toContain(decision.target);
+        expect(targetAllowedBy(allowedTargetsOf(resource), decision.target)).toBe(true);
         if (world.mode === 'dry-run') expect(verdict.autonomy).toBe('observe');
         switch (decision.action) {
           case 'scaleOutAsg': {
@@ -183,6 +222,15 @@ describe('the policy, under random plans', () => {
             expect(['approve', 'recommend', 'observe']).toContain(verdict.autonomy);
             break;
           }
+          case 'createIndexConcurrently': {
+            // Only a database gets an index, exactly the advisor's, with the guardrails passed, and never without a human.
+            expect(resource.kind).toBe('rds-postgres');
+            expect(world.recommended && world.guardrailsPassed).toBe(true);
+            expect(params).toEqual({ database: 'orders-db', ...RECOMMENDATION.params });
+            expect(decision.target).toBe('postgres-table/orders-db/public/orders');
+            expect(['approve', 'observe']).toContain(verdict.autonomy);
+            break;
+          }
           default: {
             // Only a Deployment acts on EKS, in its own cluster and allowlisted namespace, with declared values only.
             expect(resource.kind).toBe('eks-deployment');
@@ -208,6 +256,7 @@ describe('the policy, under random plans', () => {
       'autoscaling-group': ['scaleOutAsg'],
       'waf-web-acl': ['blockIpInWaf'],
       'eks-deployment': ['patchEksConfigMap', 'restartEksDeployment', 'rollbackEksDeployment'],
+      'rds-postgres': ['createIndexConcurrently'],
     });
   });
 });
