@@ -9,7 +9,8 @@ import {
   type V1Pod,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import { type ClusterTokenProvider, type KubeApiFactory, type KubeApis, KubeConnector, kubeApisFrom } from '../lambdas/shared/eks/kube-client.js';
+import { diagnosticEksKubeApis, diagnosticKubeApisFrom } from '../lambdas/shared/eks/diagnostic-kube-apis.js';
+import { type ClusterTokenProvider, type KubeApiFactory, type KubeApis, KubeConnector } from '../lambdas/shared/eks/kube-client.js';
 import { selectorString } from '../lambdas/shared/eks/rollout-history.js';
 import { analyzeWorkload, type Finding, type WorkloadSnapshot } from '../lambdas/shared/k8s-diagnostics/index.js';
 
@@ -120,7 +121,7 @@ function loadKubeConfig(target: Extract<DiagnoseTarget, { via: 'kubeconfig' }>):
   if (cluster === null) {
     throw new DiagnoseError(`kubeconfig ${target.file ?? '(default)'} has no current cluster; pass --context NAME or --cluster NAME`, 1);
   }
-  return { apis: kubeApisFrom(config), scope: `context ${config.getCurrentContext()} (${cluster.server})` };
+  return { apis: diagnosticKubeApisFrom(config), scope: `context ${config.getCurrentContext()} (${cluster.server})` };
 }
 
 async function connect(target: DiagnoseTarget, namespace: string, deps: DiagnoseDeps): Promise<{ apis: KubeApis; scope: string; destroy?: () => void }> {
@@ -129,7 +130,7 @@ async function connect(target: DiagnoseTarget, namespace: string, deps: Diagnose
   const connector = new KubeConnector({
     eks,
     clusters: [{ name: target.cluster, namespaces: [namespace] }],
-    ...(deps.kubeApis === undefined ? {} : { kubeApis: deps.kubeApis }),
+    kubeApis: deps.kubeApis ?? diagnosticEksKubeApis,
     ...(deps.token === undefined ? {} : { token: deps.token }),
   });
   try {
@@ -216,6 +217,11 @@ export async function diagnose(request: DiagnoseRequest, deps: DiagnoseDeps = {}
     }
   };
   const optionalItems = async <T>(what: string, call: () => Promise<{ items: T[] }>): Promise<T[] | undefined> => (await optional(what, call))?.items;
+  // A client built without a group (a factory of the workload groups only) cannot read it: say so, like a refused list.
+  const group = <A>(api: A | undefined, name: string): A => {
+    if (api === undefined) throw new Error(`this client has no ${name} API group`);
+    return api;
+  };
   try {
     let deployments: V1Deployment[];
     let labelSelector: string | undefined;
@@ -237,12 +243,12 @@ export async function diagnose(request: DiagnoseRequest, deps: DiagnoseDeps = {}
       optionalItems(`list events in ${namespace}`, () => apis.core.listNamespacedEvent({ namespace })),
       optionalItems(`list services in ${namespace}`, () => apis.core.listNamespacedService({ namespace })),
       optionalItems(`list endpoints in ${namespace}`, () => apis.core.listNamespacedEndpoints({ namespace })),
-      optionalItems(`list ingresses in ${namespace}`, () => apis.networking.listNamespacedIngress({ namespace })),
+      optionalItems(`list ingresses in ${namespace}`, () => group(apis.networking, 'networking.k8s.io/v1').listNamespacedIngress({ namespace })),
       optionalItems(`list persistentvolumeclaims in ${namespace}`, () => apis.core.listNamespacedPersistentVolumeClaim({ namespace })),
-      optionalItems(`list horizontalpodautoscalers in ${namespace}`, () => apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace })),
+      optionalItems(`list horizontalpodautoscalers in ${namespace}`, () => group(apis.autoscaling, 'autoscaling/v2').listNamespacedHorizontalPodAutoscaler({ namespace })),
       otherWorkloads ? optionalItems(`list statefulsets in ${namespace}`, () => apis.apps.listNamespacedStatefulSet({ namespace })) : undefined,
-      otherWorkloads ? optionalItems(`list jobs in ${namespace}`, () => apis.batch.listNamespacedJob({ namespace })) : undefined,
-      otherWorkloads ? optionalItems(`list cronjobs in ${namespace}`, () => apis.batch.listNamespacedCronJob({ namespace })) : undefined,
+      otherWorkloads ? optionalItems(`list jobs in ${namespace}`, () => group(apis.batch, 'batch/v1').listNamespacedJob({ namespace })) : undefined,
+      otherWorkloads ? optionalItems(`list cronjobs in ${namespace}`, () => group(apis.batch, 'batch/v1').listNamespacedCronJob({ namespace })) : undefined,
     ]);
     let pvcs: V1PersistentVolumeClaim[] | undefined = listedPvcs;
     let hpas: V2HorizontalPodAutoscaler[] | undefined = listedHpas;

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type ClusterConnection, type KubeApiFactory, buildKubeConfig, kubeApisFrom } from '../lambdas/shared/eks/kube-client.js';
+import { diagnosticKubeApisFrom } from '../lambdas/shared/eks/diagnostic-kube-apis.js';
+import { type ClusterConnection, type KubeApiFactory, buildKubeConfig } from '../lambdas/shared/eks/kube-client.js';
 
 /**
  * A fake Kubernetes API server on loopback, for the real
@@ -553,7 +554,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       const connections: ClusterConnection[] = [];
       const factory = (connection: ClusterConnection) => {
         connections.push(connection);
-        return kubeApisFrom(buildKubeConfig({ name: connection.name, server: url, token: connection.token, skipTLSVerify: true }));
+        return diagnosticKubeApisFrom(buildKubeConfig({ name: connection.name, server: url, token: connection.token, skipTLSVerify: true }));
       };
       return Object.assign(factory, { connections });
     },

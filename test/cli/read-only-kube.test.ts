@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildKubeConfig, type KubeApis, kubeApisFrom, KubeConnector } from '../../lambdas/shared/eks/kube-client.js';
+import { diagnosticKubeApisFrom } from '../../lambdas/shared/eks/diagnostic-kube-apis.js';
+import { buildKubeConfig, type KubeApis, KubeConnector } from '../../lambdas/shared/eks/kube-client.js';
 import { isReadOnlyKubeMethod, readOnlyKubeApis } from '../../lambdas/shared/eks/read-only-kube.js';
 import { enableShadowMode, type GuardedCall, MutatingCallRefusedError, onGuardedCall } from '../../lambdas/shared/shadow-mode.js';
 
@@ -29,7 +30,7 @@ describe('read-only guard on Kubernetes clients', () => {
     requests.length = 0;
   });
 
-  const rawApis = (): KubeApis => kubeApisFrom(buildKubeConfig({ name: 'test', server: url, token: 't', skipTLSVerify: true }));
+  const rawApis = (): Required<KubeApis> => diagnosticKubeApisFrom(buildKubeConfig({ name: 'test', server: url, token: 't', skipTLSVerify: true }));
 
   function methodsOf(api: object): string[] {
     const names = new Set<string>();
@@ -49,7 +50,7 @@ describe('read-only guard on Kubernetes clients', () => {
     ['autoscaling', 12],
     ['batch', 24],
   ] as const)('%s: refuses every create, patch, replace, delete and connect, with no request made', async (group, fewestWrites) => {
-    const apis = readOnlyKubeApis(rawApis());
+    const apis = readOnlyKubeApis(rawApis()) as Required<KubeApis>;
     const methods = methodsOf(rawApis()[group]);
     const writes = methods.filter((method) => !isReadOnlyKubeMethod(method));
     expect(writes.length).toBeGreaterThanOrEqual(fewestWrites);
@@ -62,7 +63,7 @@ describe('read-only guard on Kubernetes clients', () => {
   });
 
   it('lets get, list and watch-style reads through to the cluster, and only GETs are sent', async () => {
-    const apis = readOnlyKubeApis(rawApis());
+    const apis = readOnlyKubeApis(rawApis()) as Required<KubeApis>;
     await apis.core.listNamespacedPod({ namespace: 'shop' });
     await apis.apps.listNamespacedReplicaSet({ namespace: 'shop' });
     await apis.core.readNamespacedConfigMap({ namespace: 'shop', name: 'orders-config' }).catch(() => undefined);
@@ -71,7 +72,7 @@ describe('read-only guard on Kubernetes clients', () => {
   });
 
   it('lets the reads diagnose makes through every API group, each to its own path', async () => {
-    const apis = readOnlyKubeApis(rawApis());
+    const apis = readOnlyKubeApis(rawApis()) as Required<KubeApis>;
     await apis.apps.listNamespacedStatefulSet({ namespace: 'shop' });
     await apis.core.listNamespacedPersistentVolumeClaim({ namespace: 'shop' });
     await apis.core.listNode();
@@ -91,7 +92,7 @@ describe('read-only guard on Kubernetes clients', () => {
   });
 
   it('closes the side door: the generated `api` object is guarded too', async () => {
-    const apis = readOnlyKubeApis(rawApis());
+    const apis = readOnlyKubeApis(rawApis()) as Required<KubeApis>;
     const inner = (apis.core as unknown as { api: Record<string, (...args: unknown[]) => unknown> }).api;
     await expect(Promise.resolve(inner.createNamespacedConfigMap!('shop', {}))).rejects.toBeInstanceOf(MutatingCallRefusedError);
     const batch = (apis.batch as unknown as { api: Record<string, (...args: unknown[]) => unknown> }).api;
@@ -152,7 +153,7 @@ describe('read-only guard on Kubernetes clients', () => {
       try {
         const apis = await connector().connect('prod', 'shop');
         expect(await patch(apis)).toBeInstanceOf(MutatingCallRefusedError);
-        expect(await apis.batch.deleteNamespacedCronJob({ namespace: 'shop', name: 'nightly' }).catch((error: unknown) => error)).toBeInstanceOf(MutatingCallRefusedError);
+        expect(await apis.batch!.deleteNamespacedCronJob({ namespace: 'shop', name: 'nightly' }).catch((error: unknown) => error)).toBeInstanceOf(MutatingCallRefusedError);
         expect(requests).toEqual([]);
       } finally {
         disable();

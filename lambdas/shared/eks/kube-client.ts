@@ -2,12 +2,12 @@ import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import {
   ApiException,
   AppsV1Api,
-  AutoscalingV2Api,
-  BatchV1Api,
+  type AutoscalingV2Api,
+  type BatchV1Api,
   CoreV1Api,
   KubeConfig,
   type ConfigurationOptions,
-  NetworkingV1Api,
+  type NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
@@ -42,16 +42,22 @@ export interface ClusterConnection {
 }
 
 /**
- * The typed API groups: the executors use `apps` and `core`; `self-heal
- * diagnose` also reads through `networking` (Ingresses), `autoscaling`
- * (HorizontalPodAutoscalers, autoscaling/v2) and `batch` (Jobs, CronJobs).
+ * The typed API groups: the executors and BuildContext use `apps` and
+ * `core`; `self-heal diagnose` also reads through `networking` (Ingresses),
+ * `autoscaling` (HorizontalPodAutoscalers, autoscaling/v2) and `batch` (Jobs,
+ * CronJobs). Those three are built only by `diagnosticKubeApisFrom`
+ * (`diagnostic-kube-apis.ts`), so the functions' bundles do not carry their
+ * generated clients (about 230 KB) for calls they never make.
  */
 export interface KubeApis {
   readonly apps: AppsV1Api;
   readonly core: CoreV1Api;
-  readonly networking: NetworkingV1Api;
-  readonly autoscaling: AutoscalingV2Api;
-  readonly batch: BatchV1Api;
+  /** @default - absent: built by `diagnosticKubeApisFrom` only */
+  readonly networking?: NetworkingV1Api;
+  /** @default - absent: built by `diagnosticKubeApisFrom` only */
+  readonly autoscaling?: AutoscalingV2Api;
+  /** @default - absent: built by `diagnosticKubeApisFrom` only */
+  readonly batch?: BatchV1Api;
 }
 
 /** Builds the API clients for a connection; the seam tests replace. */
@@ -93,13 +99,11 @@ export function buildKubeConfig(options: KubeConfigOptions): KubeConfig {
   return config;
 }
 
+/** The workload groups (`apps`, `core`) the functions need. */
 export function kubeApisFrom(config: KubeConfig): KubeApis {
   return {
     apps: config.makeApiClient(AppsV1Api),
     core: config.makeApiClient(CoreV1Api),
-    networking: config.makeApiClient(NetworkingV1Api),
-    autoscaling: config.makeApiClient(AutoscalingV2Api),
-    batch: config.makeApiClient(BatchV1Api),
   };
 }
 

@@ -60,8 +60,8 @@ export function readOnlyKubeApis(apis: KubeApis): KubeApis {
   return {
     apps: readOnlyKubeApi(apis.apps, 'AppsV1Api'),
     core: readOnlyKubeApi(apis.core, 'CoreV1Api'),
-    networking: readOnlyKubeApi(apis.networking, 'NetworkingV1Api'),
-    autoscaling: readOnlyKubeApi(apis.autoscaling, 'AutoscalingV2Api'),
-    batch: readOnlyKubeApi(apis.batch, 'BatchV1Api'),
+    ...(apis.networking === undefined ? {} : { networking: readOnlyKubeApi(apis.networking, 'NetworkingV1Api') }),
+    ...(apis.autoscaling === undefined ? {} : { autoscaling: readOnlyKubeApi(apis.autoscaling, 'AutoscalingV2Api') }),
+    ...(apis.batch === undefined ? {} : { batch: readOnlyKubeApi(apis.batch, 'BatchV1Api') }),
   };
 }
