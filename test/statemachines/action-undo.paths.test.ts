@@ -148,7 +148,7 @@ function stubs(context: IncidentContext, decision: Decision, verifications: Veri
       circuitOpened: false,
     }),
     RecordOutcome: () => ({ outcome: 'resolved', summary: 'resolved', leaseReleased: true }),
-    EscalateIncident: () => ({ notified: true }),
+    EscalateIncident: () => ({ reason: 'escalated by the test', notified: true }),
     ...extra,
   };
 }

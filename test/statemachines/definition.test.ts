@@ -84,7 +84,8 @@ describe('remediate-incident.asl.json', () => {
       const catchers = state.Catch as { ErrorEquals: string[]; Next: string }[];
       const last = catchers.at(-1)!;
       expect(last.ErrorEquals, `${name} last Catch`).toEqual(['States.ALL']);
-      const target = name === 'EscalateIncident' ? 'IncidentEscalated' : 'EscalateIncident';
+      // A failed escalation still ends in IncidentEscalated, through the Pass state that words its reason.
+      const target = name === 'EscalateIncident' ? 'DescribeFailedEscalation' : 'EscalateIncident';
       // RecommendPlan hands over through the same function; if it fails, escalating is the safe fallback.
       expect(last.Next, `${name} catch-all target`).toBe(target);
     }

@@ -111,7 +111,7 @@ function stubs(extra: Record<string, Stub> = {}): Record<string, Stub> {
     UndoCreateIndex: () => ({ action: 'createIndexConcurrently', target: built.target, undone: true, inPlace: false, summary: 'dropped', undoneAt: '2026-11-27T10:10:20.000Z', details: {} }),
     RecordAttemptResult: (input) => ({ result: input.verification.healthy ? 'healthy' : input.undo?.undone === true ? 'undone' : 'unhealthy', failuresInWindow: 1, circuit: 'closed', circuitOpened: false }),
     RecordOutcome: () => ({ outcome: 'resolved', summary: 'resolved', leaseReleased: true }),
-    EscalateIncident: () => ({ notified: true }),
+    EscalateIncident: () => ({ reason: 'escalated by the test', notified: true }),
     ...extra,
   };
 }

@@ -242,7 +242,22 @@ describe('remediate-incident paths, run locally', () => {
     );
     const execution = onlyExecution(report);
     expect(execution.run.status).toBe('FAILED');
-    expect(execution.path.slice(-2)).toEqual(['EscalateIncident', 'IncidentEscalated']);
+    expect(execution.path.slice(-3)).toEqual(['EscalateIncident', 'DescribeFailedEscalation', 'IncidentEscalated']);
+    // The console's error banner says what happened, not a fixed text.
+    expect(execution.run.error).toBe('IncidentEscalated');
+    expect(execution.run.cause).toBe(
+      'Automation stopped, and the escalation step failed (NotFound): the notification may not have been sent. Read this execution and take over the incident.',
+    );
+  });
+
+  it("an escalation's reason is the run's cause, as the console shows it", async () => {
+    const report = await run(
+      scenario({ world: { autoScalingGroups: [{ name: 'web', minSize: 2, maxSize: 4, desiredCapacity: 4, cpuDemand: 380 }], alarms: [{ name: 'web-cpu-high', autoScalingGroupName: 'web', threshold: 70 }] } }),
+    );
+    const execution = onlyExecution(report);
+    expect(execution.run.error).toBe('IncidentEscalated');
+    expect(execution.run.cause).toContain('capacity ceiling');
+    expect(report.incidents[0]!.summary).toBe(`escalated: ${execution.run.cause}`);
   });
 
   const roguePlan = async () => ({
