@@ -192,6 +192,13 @@ export const SelfHealingConfigSchema = z
       .object({ maxPerHour: z.number().int().min(1).optional(), maxTotal: z.number().int().min(1).max(2_000).optional() })
       .strict()
       .optional(),
+    /**
+     * An address that receives, by email, what needs a human: approval requests,
+     * escalations, recommended plans, opened circuits and the healer's own alarms.
+     * A subscription filter policy on the message body drops the rest (incident
+     * opened, action taken or undone, verified healthy, report ready); subscribe
+     * a chat channel or a queue to the topic for the whole story.
+     */
     notificationEmail: z.email().optional(),
     /** Autonomy per action for every group. */
     autonomy: AutonomyOverridesSchema.optional(),

@@ -1,7 +1,7 @@
 import { OutOfScopeError } from '../errors.js';
 import type { Incident } from '../incident.js';
 import { allowedTargetsOf, findResourceById, type ResourceScope, type Scope } from '../scope.js';
-import { ACTIONS, type ActionName } from './catalog.js';
+import { ACTIONS, type ActionName, targetAllowedBy } from './catalog.js';
 
 /**
  * The action's own check, made before any call and whatever the policy
@@ -16,7 +16,7 @@ export function checkTarget(scope: Scope, incident: Incident, action: ActionName
   if (resource === undefined) throw new OutOfScopeError(`${incident.resource.id} is not registered in the deployed scope`);
   const target = (ACTIONS[action].targetOf as (params: Record<string, unknown>) => string)(params);
   const allowed = allowedTargetsOf(resource);
-  if (!allowed.includes(target)) {
+  if (!targetAllowedBy(allowed, target)) {
     throw new OutOfScopeError(`${action} would change ${target}, which is neither ${incident.resource.id} nor a target its scope allows [${allowed.join(', ')}]`);
   }
   if (action === 'rollbackEksDeployment' || action === 'restartEksDeployment' || action === 'patchEksConfigMap') {

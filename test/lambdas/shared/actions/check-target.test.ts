@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkTarget } from '../../../../lambdas/shared/actions/check-target.js';
+import { ScopeSchema } from '../../../../lambdas/shared/scope.js';
 import { scopeWith, testEksIncident, testEksResource, testIncident, testScope, testWafIncident, testWafResource } from '../../../support/fixtures.js';
 
 const eksScope = scopeWith([testEksResource()], { allowedNamespaces: ['shop'] });
@@ -52,5 +53,38 @@ describe('checkTarget', () => {
     expect(() => checkTarget(scope, testEksIncident(), 'rollbackEksDeployment', { cluster: 'staging', namespace: 'shop', deployment: 'checkout' })).toThrow(
       /must stay in the incident's own cluster and namespace/,
     );
+  });
+
+  describe('a database resource, whose scope allows any table of its schemas', () => {
+    const scope = ScopeSchema.parse({
+      mode: 'auto',
+      resources: [
+        {
+          kind: 'rds-postgres',
+          name: 'orders-db',
+          database: 'shop',
+          schemas: ['sales'],
+          readerSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:reader-AbCdEf',
+          actorSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:actor-AbCdEf',
+          alarmNames: ['orders-db-load'],
+          maxAttempts: 1,
+          leaseSeconds: 1_800,
+          cooldownSeconds: 900,
+          verifyAfterSeconds: 300,
+        },
+      ],
+    });
+    const incident = testIncident({ resource: { kind: 'rds-postgres', name: 'orders-db', id: 'rds-postgres/orders-db' } });
+    const index = { database: 'orders-db', schema: 'sales', table: 'orders', columns: ['customer_id'] };
+
+    it('allows an index on a table of an allowed schema', () => {
+      expect(checkTarget(scope, incident, 'createIndexConcurrently', index).name).toBe('orders-db');
+    });
+
+    it('refuses another schema, another database, and a name that would reach deeper than one table', () => {
+      expect(() => checkTarget(scope, incident, 'createIndexConcurrently', { ...index, schema: 'public' })).toThrow(/postgres-table\/orders-db\/public\/orders/);
+      expect(() => checkTarget(scope, incident, 'createIndexConcurrently', { ...index, database: 'billing-db' })).toThrow(/postgres-table\/billing-db/);
+      expect(() => checkTarget(scope, incident, 'createIndexConcurrently', { ...index, table: 'orders/x' })).toThrow(/would change/);
+    });
   });
 });
