@@ -25,7 +25,7 @@ export function formatTimeline(run: LocalRun, indent = '  '): string[] {
         } else if (state.type === 'Succeed' || state.type === 'Fail') {
           // The execution's own line says how it ended.
         } else {
-          const summary = summariseStep(state.name, state.output as Json) || summariseDatabaseStep(state.name, state.output as Json);
+          const summary = summariseStep(state.name, state.output as Json);
           if (summary === '') break;
           // The decision's rationale and the policy's verdict are the point of reading a run; never cut them.
           const whole = state.name === 'Decide' || state.name === 'CheckPolicy';
@@ -56,36 +56,6 @@ export function formatTimeline(run: LocalRun, indent = '  '): string[] {
     }
   });
   return lines;
-}
-
-/** The PostgreSQL states, which the shared step summary does not know yet. */
-function summariseDatabaseStep(stateName: string, output: Json | undefined): string {
-  try {
-    switch (stateName) {
-      case 'InspectDatabase': {
-        const database = output!.context.database as Json;
-        const top = (database.topQueries as Json[])[0];
-        const busiest = top === undefined ? '' : `; busiest ${top.queryId ?? '?'}${top.meanExecTimeMs === undefined ? '' : ` (mean ${Number(top.meanExecTimeMs).toFixed(1)} ms, ${top.calls} calls)`}`;
-        return `${database.summary}${busiest}`;
-      }
-      case 'CreateIndexConcurrently': {
-        const action = output!.action as Json;
-        return `${action.summary}${action.changed ? ' (before-state and pg_stat_statements recorded)' : ''} [${action.edge ?? '?'} database]`;
-      }
-      case 'WaitForIndexEffect':
-        return `waits ${output!.context.limits.verifyAfterSeconds}s in AWS (no time locally) while the application runs`;
-      case 'MeasureIndexEffect':
-        return `${output!.indexEffect.verdict}: ${output!.indexEffect.summary}`;
-      case 'VerifyIndexRecovery':
-        return `${output!.verification.healthy ? 'healthy' : 'not healthy'}: ${output!.verification.summary}`;
-      case 'UndoCreateIndex':
-        return `${output!.undo.undone ? 'UNDONE' : 'nothing undone'}: ${output!.undo.summary}`;
-      default:
-        return '';
-    }
-  } catch {
-    return '';
-  }
 }
 
 /** The names of the states entered, in order. */

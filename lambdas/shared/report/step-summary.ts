@@ -77,6 +77,27 @@ function describeState(stateName: string, output: Json | undefined): string {
     case 'RecordSkip':
     case 'RecordObservation':
       return `${output.outcome.summary}${output.outcome.leaseReleased ? ` (lease released, cooldown ${output.outcome.cooldownSeconds ?? '?'}s started)` : ''}`;
+    case 'InspectDatabase': {
+      const database = output.context.database as Json;
+      const top = (database.topQueries as Json[])[0];
+      const busiest = top === undefined ? '' : `; busiest ${top.queryId ?? '?'}${top.meanExecTimeMs === undefined ? '' : ` (mean ${Number(top.meanExecTimeMs).toFixed(1)} ms, ${top.calls} calls)`}`;
+      return `${database.summary}${busiest}`;
+    }
+    case 'CreateIndexConcurrently': {
+      const action = output.action as Json;
+      // `edge`: which PostgreSQL edge ran it (the real driver, or the local simulated database).
+      return `${action.summary}${action.changed ? ' (before-state and pg_stat_statements recorded)' : ''}${action.edge === undefined ? '' : ` [${action.edge} database]`}`;
+    }
+    case 'WaitForIndexEffect':
+      return `waits ${output.context.limits.verifyAfterSeconds}s in AWS (no time locally) while the application runs`;
+    case 'MeasureIndexEffect':
+      return `${output.indexEffect.verdict}: ${output.indexEffect.summary}`;
+    case 'VerifyIndexRecovery':
+      return `${output.verification.healthy ? 'healthy' : 'not healthy'}: ${output.verification.summary}`;
+    case 'UndoCreateIndex':
+      return `${output.undo.undone ? 'UNDONE' : 'nothing undone'}: ${output.undo.summary}`;
+    case 'DescribeFailedEscalation':
+      return output.escalation.reason;
     case 'EscalateIncident':
     case 'RecommendPlan':
       return output.escalation
