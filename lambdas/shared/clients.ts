@@ -23,9 +23,10 @@ import { guardInShadowMode, type HasMiddlewareStack } from './read-only-clients.
  * In shadow mode (`self-heal replay`, see `shadow-mode.ts`) every client is
  * read-only: a non-read command is refused before it is sent.
  */
-const SDK_DEFAULTS = { maxAttempts: 2 } as const;
+export const SDK_DEFAULTS = { maxAttempts: 2 } as const;
 
-function once<T extends object>(create: () => T): () => T {
+/** A client made on first use, once per execution environment, read-only in shadow mode. */
+export function once<T extends object>(create: () => T): () => T {
   let instance: T | undefined;
   return () => {
     instance ??= guardInShadowMode(create() as T & HasMiddlewareStack);

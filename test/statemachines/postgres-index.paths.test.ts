@@ -1,12 +1,9 @@
-import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_FUNCTIONS } from '../../lib/workflow-functions.js';
 import { DEFAULT_FLAP_GUARD } from '../../lambdas/shared/flap-guard.js';
 import type { IncidentContext, Verification } from '../../lambdas/shared/workflow.js';
-import { localFunctionArn } from '../../local/lambda-context.js';
-import { loadDefinition, withLocalCallbackTimeouts } from '../../local/local-workflow.js';
 import { testDatabaseContext, testIndexPlan, testPgIncident } from '../lambdas/inspect-postgres/postgres-fixtures.js';
 import { testContext, testVerification } from '../support/fixtures.js';
+import { EXECUTION_ARN, runStubbed, type Stub } from './stubbed-run.js';
 
 /**
  * The PostgreSQL paths of the real ASL, every Task stubbed: a database
@@ -15,56 +12,7 @@ import { testContext, testVerification } from '../support/fixtures.js';
  * each failure of the database steps ends with a human.
  */
 
-type Json = Record<string, any>;
-type Stub = (input: Json, call: number) => unknown;
-
-const EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:remediate-incident:pg-path-test';
-const definition = () =>
-  withLocalCallbackTimeouts(loadDefinition(Object.fromEntries(WORKFLOW_FUNCTIONS.map((fn) => [fn.substitutionKey, localFunctionArn(fn.directory)]))));
-
-async function run(input: Json, stubs: Record<string, Stub>) {
-  const machine = definition();
-  const calls: { state: string; input: Json }[] = [];
-  const counts = new Map<string, number>();
-  const taskResourceLocalHandlers: Record<string, (input: any) => Promise<any>> = {};
-  const waitTimeOverrides: Record<string, number> = {};
-  const retryIntervalOverrides: Record<string, number> = {};
-  for (const [name, state] of Object.entries(machine.States)) {
-    if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
-    if (state.Type !== 'Task') continue;
-    retryIntervalOverrides[name] = 0;
-    taskResourceLocalHandlers[name] = async (taskInput: Json) => {
-      const call = (counts.get(name) ?? 0) + 1;
-      counts.set(name, call);
-      calls.push({ state: name, input: structuredClone(taskInput) });
-      const stub = stubs[name];
-      if (stub === undefined) throw Object.assign(new Error(`no stub for ${name}`), { name: 'UnexpectedState' });
-      const result = await stub(taskInput, call);
-      return result === undefined ? null : JSON.parse(JSON.stringify(result));
-    };
-  }
-  const sm = new StateMachine(machine, { validationOptions: { checkArn: false } });
-  const options: RunOptions = {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
-    context: { Execution: { Id: EXECUTION_ARN, Name: 'pg-path-test', StartTime: new Date().toISOString(), Input: input } },
-  };
-  const execution = sm.run(input, options);
-  const events: Json[] = [];
-  const collecting = (async () => {
-    for await (const event of execution.eventLogs) events.push(event as Json);
-  })();
-  let status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED';
-  let output: Json | undefined;
-  try {
-    output = (await execution.result) as Json;
-    await collecting;
-  } catch {
-    await collecting;
-    status = 'FAILED';
-  }
-  const path = events.filter((event) => event.type === 'StateEntered').map((event) => event.state.name as string);
-  return { status, output, path, inputsOf: (state: string) => calls.filter((call) => call.state === state).map((call) => call.input) };
-}
+const run = runStubbed;
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 

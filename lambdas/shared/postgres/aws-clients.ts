@@ -1,22 +1,12 @@
 import { PIClient } from '@aws-sdk/client-pi';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { once, SDK_DEFAULTS } from '../clients.js';
 import { tracer } from '../powertools.js';
-import { guardInShadowMode, type HasMiddlewareStack } from '../read-only-clients.js';
 
 /**
- * The two AWS clients only the PostgreSQL functions use, created lazily
- * once per execution environment and traced, like those in `../clients.ts`.
- * Tests replace them with aws-sdk-client-mock.
+ * The two AWS clients only the PostgreSQL functions use, made like those in
+ * `../clients.ts` (lazily, traced, read-only in shadow mode). Tests replace
+ * them with aws-sdk-client-mock.
  */
-const SDK_DEFAULTS = { maxAttempts: 2 } as const;
-
-function once<T extends object>(create: () => T): () => T {
-  let instance: T | undefined;
-  return () => {
-    instance ??= guardInShadowMode(create() as T & HasMiddlewareStack);
-    return instance;
-  };
-}
-
 export const secretsManager = once(() => tracer.captureAWSv3Client(new SecretsManagerClient(SDK_DEFAULTS)));
 export const performanceInsights = once(() => tracer.captureAWSv3Client(new PIClient(SDK_DEFAULTS)));
