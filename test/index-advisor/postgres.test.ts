@@ -10,6 +10,7 @@ import { IndexActor } from '../../lambdas/shared/postgres/index-actor.js';
 import { ReadOnlySession } from '../../lambdas/shared/postgres/read-only-session.js';
 import { recommendIndex } from '../../lambdas/shared/postgres/recommend-index.js';
 import { verifyIndexEffect } from '../../lambdas/shared/postgres/verify-index-effect.js';
+import { postgresReachable } from '../support/postgres.js';
 
 /**
  * The index advisor against a real PostgreSQL with pg_stat_statements and
@@ -22,21 +23,7 @@ import { verifyIndexEffect } from '../../lambdas/shared/postgres/verify-index-ef
 const url = process.env.SELF_HEAL_PG_URL;
 const readerUrl = process.env.SELF_HEAL_PG_READER_URL ?? url;
 
-async function reachable(connectionString: string | undefined): Promise<boolean> {
-  if (connectionString === undefined) return false;
-  const client = new Client({ connectionString, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 'hypopg_create_index'::regproc, 'pg_stat_statements'::regclass");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const available = (await reachable(url)) && (await reachable(readerUrl));
+const available = (await postgresReachable(url)) && (await postgresReachable(readerUrl));
 if (!available) console.warn('PostgreSQL not running: set SELF_HEAL_PG_URL (see .ci/start-postgres.sh)');
 const describeWithPostgres = available ? describe : describe.skip;
 

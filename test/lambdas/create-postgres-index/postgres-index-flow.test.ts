@@ -13,6 +13,7 @@ import { scopeWith } from '../../support/fixtures.js';
 import { useLocalTables } from '../../support/local-tables.js';
 import { EXECUTION_ARN, invoke, rejectionOf } from '../harness.js';
 import { ACTOR_SECRET, READER_SECRET, testPgIncident, testPgResource } from '../inspect-postgres/postgres-fixtures.js';
+import { postgresReachable } from '../../support/postgres.js';
 
 /**
  * Both PostgreSQL functions, as deployed (the default edge: logins from a
@@ -25,21 +26,7 @@ import { ACTOR_SECRET, READER_SECRET, testPgIncident, testPgResource } from '../
 const url = process.env.SELF_HEAL_PG_URL;
 const readerUrl = process.env.SELF_HEAL_PG_READER_URL;
 
-async function reachable(connectionString: string | undefined): Promise<boolean> {
-  if (connectionString === undefined) return false;
-  const client = new Client({ connectionString, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 'hypopg_create_index'::regproc, 'pg_stat_statements'::regclass");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const available = (await reachable(url)) && (await reachable(readerUrl));
+const available = (await postgresReachable(url)) && (await postgresReachable(readerUrl));
 if (!available) console.warn('PostgreSQL not running: set SELF_HEAL_PG_URL and SELF_HEAL_PG_READER_URL (see .ci/start-postgres.sh); the real-database flow is skipped');
 const describeWithPostgres = available ? describe : describe.skip;
 
