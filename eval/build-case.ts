@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Incident } from '../lambdas/shared/incident.js';
 import { IncidentSchema } from '../lambdas/shared/incident.js';
-import { type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
+import { allowedTargetsOf, type Scope, ScopeSchema } from '../lambdas/shared/scope.js';
 import { type IncidentContext, IncidentContextSchema } from '../lambdas/shared/workflow.js';
 import type { FakeReply } from '../local/fake-bedrock.js';
 import type { CaseSpec, ModelReplySpec } from './case-schema.js';
 import { limitsOf } from '../lambdas/build-context/assemble-context.js';
+import { createIndexSql } from '../lambdas/shared/index-advisor/index-ddl.js';
+import { indexNameFor } from '../lambdas/shared/index-advisor/index-name.js';
 
 /**
  * Expands a compact case into what the decision path reads: the incident, the
@@ -59,11 +61,61 @@ const OPERATOR_WORDS: Record<string, string> = {
   LessThanOrEqualToThreshold: 'less than or equal to',
 };
 
+/** The rds-postgres resource of a database case, as the construct would register it. */
+function databaseResource(database: NonNullable<CaseSpec['database']>, alarmName: string) {
+  return {
+    kind: 'rds-postgres',
+    name: database.name,
+    database: 'shop',
+    schemas: database.schemas,
+    readerSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${database.name}-reader-AbCdEf`,
+    actorSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${database.name}-actor-AbCdEf`,
+    alarmNames: [alarmName],
+    maxAttempts: 1,
+    leaseSeconds: 1_800,
+    cooldownSeconds: 900,
+    verifyAfterSeconds: 300,
+  };
+}
+
+/** What InspectDatabase would have put in the context: the busiest statement, and the advisor's recommendation or refusal. */
+function databaseContext(database: NonNullable<CaseSpec['database']>) {
+  const recommendation = database.recommendation;
+  const relation = recommendation === undefined ? undefined : { schema: recommendation.schema, table: recommendation.table };
+  const indexName = relation === undefined ? undefined : indexNameFor(relation, recommendation!.columns);
+  return {
+    database: database.name,
+    source: 'pg_stat_statements',
+    topQueries: [{ queryId: recommendation?.queryId ?? '4242', query: database.topQuery, calls: 500, meanExecTimeMs: 95.2, totalExecTimeMs: 47_600 }],
+    tables: [],
+    ...(recommendation === undefined || relation === undefined || indexName === undefined
+      ? {}
+      : {
+          recommendation: {
+            relation,
+            columns: recommendation.columns,
+            reasons: ['filter-equality'],
+            indexName,
+            createSql: createIndexSql(relation, recommendation.columns, indexName),
+            baselineCost: 18_334,
+            hypotheticalCost: 12.4,
+            costReduction: 0.999,
+            params: { schema: recommendation.schema, table: recommendation.table, columns: recommendation.columns, ...(recommendation.queryId === undefined ? {} : { queryId: recommendation.queryId }) },
+          },
+        }),
+    ...(database.refusal === undefined ? {} : { refusal: database.refusal }),
+    guardrails: { allowed: database.refusal === undefined, findings: [] },
+    summary: indexName === undefined ? `no index recommended: ${database.refusal ?? 'no candidate'}` : `recommends ${indexName}`,
+    inspectedAt: at(4_000),
+  };
+}
+
 export function buildCase(spec: CaseSpec): BuiltCase {
   const group = spec.group;
-  const resourceId = `autoscaling-group/${group.name}`;
+  const database = spec.database;
+  const resourceId = database === undefined ? `autoscaling-group/${group.name}` : `rds-postgres/${database.name}`;
   const alarmSpec = spec.alarm;
-  const alarmName = alarmSpec?.name ?? `${group.name}-cpu-high`;
+  const alarmName = alarmSpec?.name ?? (database === undefined ? `${group.name}-cpu-high` : `${database.name}-load-high`);
   const signalMetric = spec.signalMetric === undefined ? alarmSpec?.metric : (spec.signalMetric ?? undefined);
   const incidentId = incidentIdOf(spec.name);
 
@@ -76,7 +128,7 @@ export function buildCase(spec: CaseSpec): BuiltCase {
 
   const incident = IncidentSchema.parse({
     incidentId,
-    resource: { kind: 'autoscaling-group', name: group.name, id: resourceId },
+    resource: database === undefined ? { kind: 'autoscaling-group', name: group.name, id: resourceId } : { kind: 'rds-postgres', name: database.name, id: resourceId },
     signal: {
       source: 'cloudwatch-alarm',
       alarmName,
@@ -99,7 +151,8 @@ export function buildCase(spec: CaseSpec): BuiltCase {
     autonomy: spec.autonomy,
     guardrails: spec.guardrails,
     resources: [
-      {
+      database === undefined
+        ? {
         kind: 'autoscaling-group',
         name: group.name,
         alarmNames: [alarmName],
@@ -112,7 +165,8 @@ export function buildCase(spec: CaseSpec): BuiltCase {
         dependencies: spec.dependencies,
         autonomy: spec.resourceAutonomy,
         logGroupNames: spec.logs.map((log) => log.group),
-      },
+      }
+        : { ...databaseResource(database, alarmName), dependencies: spec.dependencies, autonomy: spec.resourceAutonomy, logGroupNames: spec.logs.map((log) => log.group) },
       ...spec.otherGroups.map((name) => ({
         kind: 'autoscaling-group',
         name,
@@ -147,7 +201,7 @@ export function buildCase(spec: CaseSpec): BuiltCase {
       ? []
       : [
           {
-            label: `${alarmSpec.namespace} ${alarmSpec.metric} Average AutoScalingGroupName=${group.name}`,
+            label: `${alarmSpec.namespace} ${alarmSpec.metric} Average ${database === undefined ? `AutoScalingGroupName=${group.name}` : `DBInstanceIdentifier=${database.name}`}`,
             role: 'alarm',
             unit: alarmSpec.metric === 'CPUUtilization' ? 'Percent' : undefined,
             periodSeconds: 60,
@@ -179,14 +233,19 @@ export function buildCase(spec: CaseSpec): BuiltCase {
   const context = IncidentContextSchema.parse({
     mode: spec.mode,
     limits: limitsOf(resource),
-    resource: { id: resourceId, dependencies: resource.dependencies },
-    autoScalingGroup: {
-      name: group.name,
-      minSize: group.min,
-      maxSize: group.max,
-      desiredCapacity: group.desired,
-      inServiceInstances: group.inService ?? group.desired,
-    },
+    // As BuildContext lists them: every target the scope allows besides the resource itself.
+    resource: { id: resourceId, dependencies: allowedTargetsOf(resource).filter((target) => target !== resourceId) },
+    ...(database === undefined
+      ? {
+          autoScalingGroup: {
+            name: group.name,
+            minSize: group.min,
+            maxSize: group.max,
+            desiredCapacity: group.desired,
+            inServiceInstances: group.inService ?? group.desired,
+          },
+        }
+      : { database: databaseContext(database) }),
     alarm,
     alarmHistory: alarmSpec === null ? [] : [{ at: at(0), summary: `Alarm updated from OK to ${alarmSpec.state}` }],
     metrics,

@@ -131,6 +131,25 @@ export const CaseSpecSchema = z
           .strict(),
       )
       .default([]),
+    /**
+     * A PostgreSQL incident instead of an Auto Scaling one: the incident's
+     * resource is this rds-postgres database, and the context holds what
+     * InspectDatabase read, with the advisor's recommendation or its refusal.
+     */
+    database: z
+      .object({
+        name: z.string().min(1).max(63).default('orders-db'),
+        schemas: z.array(z.string().min(1)).min(1).default(['public']),
+        /** UNTRUSTED like every statement text: the busiest statement as pg_stat_statements normalized it. */
+        topQuery: z.string().max(600).default('SELECT id, amount FROM public.orders WHERE customer_id = $1'),
+        recommendation: z
+          .object({ schema: z.string().min(1), table: z.string().min(1), columns: z.array(z.string().min(1)).min(1).max(3), queryId: z.string().optional() })
+          .strict()
+          .optional(),
+        refusal: z.string().max(1_000).optional(),
+      })
+      .strict()
+      .optional(),
     /** Other Auto Scaling groups registered in the scope (each with its own `<name>-cpu-high` alarm). */
     otherGroups: z.array(z.string().min(1)).default([]),
     /** Declared dependencies of the incident's group (`kind/...` targets). */
