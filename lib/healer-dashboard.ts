@@ -54,6 +54,14 @@ export interface HealerDashboardProps {
    * @default true
    */
   readonly modelDecides?: boolean;
+
+  /**
+   * Whether a PostgreSQL database is registered: adds the index advisor's
+   * recommendations and the measured effect of the indexes it built.
+   *
+   * @default false
+   */
+  readonly indexAdvisor?: boolean;
 }
 
 const LINE = GraphWidgetType.LINE;
@@ -175,6 +183,25 @@ export class HealerDashboard extends Construct {
         },
       ],
     });
+
+    if (props.indexAdvisor === true) {
+      this.facade.monitorCustom({
+        alarmFriendlyName: 'IndexAdvisor',
+        humanReadableName: 'Index advisor (PostgreSQL)',
+        metricGroups: [
+          {
+            title: 'Index advisor',
+            graphWidgetType: GraphWidgetType.BAR,
+            metrics: [
+              healerMetric('IndexesRecommended', { dimensions: { operation: 'inspect' }, label: 'recommended' }),
+              healerMetric('IndexesNotRecommended', { dimensions: { operation: 'inspect' }, label: 'none recommended' }),
+              healerMetric('IndexesEffective', { dimensions: { operation: 'measure' }, label: 'built and effective (kept)' }),
+              healerMetric('IndexesNotEffective', { dimensions: { operation: 'measure' }, label: 'built, not effective (undone)' }),
+            ],
+          },
+        ],
+      });
+    }
 
     this.facade.monitorStepFunction({
       stateMachine: props.stateMachine,

@@ -42,6 +42,12 @@ export const HEALER_METRICS = {
   NotificationsUndelivered: [],
   /** Decide: Bedrock throttled the model call and the runbooks decided; a single metric, emitted with `service` alone. */
   BedrockThrottles: [],
+  /** InspectPostgres, `operation` = `inspect`: the advisor recommended an index, or none (a refusal). */
+  IndexesRecommended: ['operation'],
+  IndexesNotRecommended: ['operation'],
+  /** InspectPostgres, `operation` = `measure`: a built index made its query faster (kept), or did not (undone). */
+  IndexesEffective: ['operation'],
+  IndexesNotEffective: ['operation'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type HealerMetricName = keyof typeof HEALER_METRICS;

@@ -572,6 +572,7 @@ export class SelfHealing extends Construct {
       ],
       alarms: this.selfMonitoring.alarms,
       modelDecides: decision.modelId !== undefined,
+      indexAdvisor: (props.postgresDatabases ?? []).length > 0,
     });
     if (props.gameDay !== undefined) {
       this.gameDay = new GameDayExperiments(this, 'GameDay', {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATION_TOPIC_ENV } from '../../lambdas/shared/notification-types.js';
 import { HEALER_METRICS, healerMetric } from '../../lib/healer-metrics.js';
 import { WORKFLOW_FUNCTIONS, type WorkflowFunctionId } from '../../lib/workflow-functions.js';
-import { RUNBOOKS_ONLY_CONFIG, synthesizeTestStack, TEST_CONFIG, type SynthesizedStack } from './test-app.js';
+import { POSTGRES_CONFIG, RUNBOOKS_ONLY_CONFIG, synthesizeTestStack, TEST_CONFIG, type SynthesizedStack } from './test-app.js';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type Statement = { Action: string | string[]; Resource: unknown };
@@ -79,6 +79,13 @@ describe('dashboard', () => {
     expect(body).not.toContain('ModelInputTokens');
     expect(body).not.toContain('bedrock');
     expect(body).toContain('Decisions');
+  });
+
+  it('graphs the index advisor only where a PostgreSQL database is registered', () => {
+    expect(dashboardBody(synthesized)).not.toContain('IndexesRecommended');
+    const body = dashboardBody(synthesizeTestStack(POSTGRES_CONFIG));
+    for (const metric of ['IndexesRecommended', 'IndexesNotRecommended', 'IndexesEffective', 'IndexesNotEffective']) expect(body, metric).toContain(metric);
+    expect(body).toContain('built, not effective (undone)');
   });
 });
 
