@@ -569,6 +569,7 @@ export class SelfHealing extends Construct {
         { name: 'Intake dead-letter queue', queue: intake.deadLetterQueue },
         ...(this.logIntake === undefined ? [] : [{ name: 'Log intake dead-letter queue', queue: this.logIntake.deadLetterQueue.queue }]),
         ...(this.wafBlockExpiry === undefined ? [] : [{ name: 'WAF block expiry dead-letter queue', queue: this.wafBlockExpiry.deadLetterQueue }]),
+        ...(this.incidentReports === undefined ? [] : [{ name: 'Incident reports dead-letter queue', queue: this.incidentReports.deadLetterQueue.queue }]),
       ],
       alarms: this.selfMonitoring.alarms,
       modelDecides: decision.modelId !== undefined,

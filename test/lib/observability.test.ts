@@ -70,6 +70,7 @@ describe('dashboard', () => {
     for (const fn of [selfHealing.intakeFunction, selfHealing.logIntake!.function]) expect(body).toContain(logicalIdOf(fn as never));
     expect(body).toContain(logicalIdOf(selfHealing.deadLetterQueue as never));
     expect(body).toContain(logicalIdOf(selfHealing.logIntake!.deadLetterQueue.queue));
+    expect(body).toContain(logicalIdOf(selfHealing.incidentReports!.deadLetterQueue.queue));
     expect(body).toContain('"type":"alarm"');
     for (const alarm of selfHealing.selfMonitoring.alarms) expect(body).toContain(logicalIdOf(alarm as never));
   });
