@@ -1,10 +1,11 @@
 import type { ActionResult, ApplyInput, UndoInput, UndoResult } from '../shared/actions/action-step.js';
 import { ACTIONS, CreateIndexConcurrentlyParamsSchema, indexParamsOf, targetAllowedBy } from '../shared/actions/catalog.js';
-import { recordedBefore } from '../shared/actions/recorded-before.js';
+import type { ActionExecutor } from '../shared/actions/executor.js';
+import { applyAction, undoAction } from '../shared/actions/run-action-step.js';
 import { MalformedEventError, OutOfScopeError } from '../shared/errors.js';
 import type { CreateIndexParams, QueryStats } from '../shared/index-advisor/advisor-schemas.js';
 import type { IndexApplied, IndexBefore, IndexUndone } from '../shared/postgres/index-actor.js';
-import type { PostgresEdge } from '../shared/postgres/postgres-edge.js';
+import type { DatabaseReader, IndexExecutor, PostgresEdge } from '../shared/postgres/postgres-edge.js';
 import { databaseOf } from '../shared/postgres/resource.js';
 import type { SafetyLedger } from '../shared/safety-ledger.js';
 import { allowedTargetsOf, type RdsPostgresScope, type Scope } from '../shared/scope.js';
@@ -38,7 +39,7 @@ export type CreateIndexResult = ActionResult & { action: 'createIndexConcurrentl
 type Params = ReturnType<typeof CreateIndexConcurrentlyParamsSchema.parse>;
 
 /** Validates the plan and re-checks its target against the deployed scope, before any call. */
-export function checkIndexPlan(scope: Scope, input: ApplyInput | UndoInput): { resource: RdsPostgresScope; params: Params; index: CreateIndexParams; target: string } {
+export function checkIndexPlan(scope: Scope, input: ApplyInput | UndoInput): { resource: RdsPostgresScope; params: Params } {
   if (input.decision.action !== 'createIndexConcurrently') {
     throw new MalformedEventError(`decision.action: CreatePostgresIndex carries out createIndexConcurrently, not ${input.decision.action}`);
   }
@@ -50,76 +51,89 @@ export function checkIndexPlan(scope: Scope, input: ApplyInput | UndoInput): { r
   if (params.database !== resource.name) throw new OutOfScopeError(`the plan names database ${params.database}, not the incident's ${resource.name}`);
   if (!resource.schemas.includes(params.schema)) throw new OutOfScopeError(`schema ${params.schema} is not one of ${resource.name}'s allowed schemas [${resource.schemas.join(', ')}]`);
   if (!targetAllowedBy(allowedTargetsOf(resource), target)) throw new OutOfScopeError(`${target} is not a target ${input.incident.resource.id} allows`);
-  return { resource, params, index: indexParamsOf(params), target };
+  return { resource, params };
 }
 
 const includeOf = (index: CreateIndexParams) => (index.queryId === undefined ? [] : [index.queryId]);
 
+/** The query's counters, read by the reader login: before the build and right after it, the measurement's starting point. */
+interface StatsReading {
+  readonly reader: DatabaseReader;
+  readonly clock: () => Date;
+}
+
+/**
+ * The index actor, seen through the plan's params. With a stats reading,
+ * the before-state and the applied report also carry the query's
+ * pg_stat_statements counters; the undo reports whether the index stays
+ * (it was in place before the attempt).
+ */
+function indexExecutor(actor: IndexExecutor, stats?: StatsReading): ActionExecutor<Params, IndexActionBefore, IndexActionApplied> {
+  const reading = (): StatsReading => {
+    if (stats === undefined) throw new Error('reading the query counters needs the reader login');
+    return stats;
+  };
+  return {
+    async readBefore(params) {
+      const index = indexParamsOf(params);
+      const before = await actor.readBefore(index);
+      const { reader, clock } = reading();
+      return { ...before, stats: await reader.statsSnapshot(includeOf(index)), statsTakenAt: clock().toISOString() };
+    },
+    async apply(params, before, context) {
+      const index = indexParamsOf(params);
+      const applied = await actor.apply(index, before, context);
+      const statsAtApply = await reading().reader.statsSnapshot(includeOf(index));
+      return { ...applied, statsAtApply, ...(index.queryId === undefined ? {} : { queryId: index.queryId }) };
+    },
+    // Gone either way unless it was there before the attempt.
+    undo: async (params, before, applied, context) => ({ ...(await actor.undo(indexParamsOf(params), before, applied, context)), inPlace: before.present }),
+  };
+}
+
+/** Builds the index through the steps every action follows (`applyAction`): record the before-state, then act. */
 export async function applyCreateIndex(input: ApplyInput, deps: CreateIndexDeps): Promise<CreateIndexResult> {
   const clock = deps.clock ?? (() => new Date());
-  const { incident, attempt } = input;
-  const { resource, params, index, target } = checkIndexPlan(deps.scope, input);
+  const { resource, params } = checkIndexPlan(deps.scope, input);
   const actor = await deps.edge.indexActor(resource);
   const reader = await deps.edge.openReader(resource);
   try {
-    const indexBefore = await actor.readBefore(index);
-    const stats = await reader.statsSnapshot(includeOf(index));
-    const before: IndexActionBefore = { ...indexBefore, stats, statsTakenAt: clock().toISOString() };
-    const recorded = await deps.store.recordAttempt(
-      { incidentId: incident.incidentId, attempt, action: 'createIndexConcurrently', params, before, startedAt: clock().toISOString(), executionId: input.executionId },
-      clock(),
+    const result = await applyAction(
+      indexExecutor(actor, { reader, clock }),
+      input,
+      'createIndexConcurrently',
+      params,
+      // This attempt built it unless it was there, valid, before the first try.
+      (before, applied) => ({
+        changed: !before.present,
+        summary: !before.present && !applied.changed ? `index ${applied.indexName} built by an earlier try of this attempt is in place` : applied.summary,
+      }),
+      { ...deps, clock },
     );
-    await deps.ledger.recordAction(
-      incident.resource.id,
-      { incidentId: incident.incidentId, attempt, action: 'createIndexConcurrently', target, at: recorded.startedAt, result: 'pending' },
-      clock(),
-    );
-    // A retry builds against what the first try recorded, so the undo restores what was there before the first.
-    const firstBefore = recorded.before as IndexActionBefore;
-    const applied = await actor.apply(index, firstBefore, { incidentId: incident.incidentId, attempt, reason: input.decision.rationale, now: clock() });
-    const statsAtApply = await reader.statsSnapshot(includeOf(index));
-    // This attempt built it unless it was there, valid, before the first try.
-    const changed = !firstBefore.present;
-    return {
-      attempt,
-      action: 'createIndexConcurrently',
-      target,
-      changed,
-      actedAt: recorded.startedAt,
-      summary: changed && !applied.changed ? `index ${applied.indexName} built by an earlier try of this attempt is in place` : applied.summary,
-      undoable: ACTIONS.createIndexConcurrently.reversible,
-      before: firstBefore,
-      applied: { ...applied, statsAtApply, ...(index.queryId === undefined ? {} : { queryId: index.queryId }) },
-      edge: deps.edge.kind,
-    };
+    return { ...result, action: 'createIndexConcurrently', before: result.before as IndexActionBefore, applied: result.applied as IndexActionApplied, edge: deps.edge.kind };
   } finally {
     await reader.close().catch(() => undefined);
   }
 }
 
 /**
- * Drops the index this attempt built, and only that: the name must be the
- * one derived from the recorded params and carry the `selfheal_` prefix
- * (`NotOurIndexError` otherwise), and an index that was in place before the
- * attempt is left alone.
+ * Drops the index this attempt built, and only that (`undoAction`): the
+ * name must be the one derived from the recorded params and carry the
+ * `selfheal_` prefix (`NotOurIndexError` otherwise), and an index that was
+ * in place before the attempt is left alone.
  */
 export async function undoCreateIndex(input: UndoInput, deps: CreateIndexDeps): Promise<UndoResult> {
-  const clock = deps.clock ?? (() => new Date());
-  const { incident, attempt } = input;
-  const { resource, params, index } = checkIndexPlan(deps.scope, input);
-  const before = (await recordedBefore(deps.store, incident.incidentId, attempt, 'createIndexConcurrently', params)) as IndexActionBefore;
+  const { resource, params } = checkIndexPlan(deps.scope, input);
   const actor = await deps.edge.indexActor(resource);
-  const details = (await actor.undo(index, before, input.action.applied as IndexApplied, { incidentId: incident.incidentId, now: clock() })) as IndexUndone;
-  // Gone either way unless it was there before the attempt.
-  const inPlace = before.present;
-  if (!inPlace) await deps.ledger.setResult(incident.resource.id, incident.incidentId, attempt, 'undone', clock());
-  return {
-    action: 'createIndexConcurrently',
-    target: input.action.target,
-    undone: details.dropped,
-    inPlace,
-    summary: details.summary,
-    undoneAt: clock().toISOString(),
-    details: { indexName: details.indexName, dropped: details.dropped },
-  };
+  return undoAction(
+    indexExecutor(actor),
+    input,
+    'createIndexConcurrently',
+    params,
+    (details) => {
+      const undone = details as IndexUndone & { inPlace: boolean };
+      return { undone: undone.dropped, inPlace: undone.inPlace, summary: undone.summary };
+    },
+    deps,
+  );
 }
