@@ -1,4 +1,5 @@
 import type { AlarmHistoryItem, AlarmState } from '../shared/workflow.js';
+import type { IndexEffectOutcome } from '../shared/index-advisor/judge-index-effect.js';
 
 /** An alarm as verification reads it: its state now, and its state changes since the action (any order). */
 export interface ObservedAlarm {
@@ -154,7 +155,7 @@ export function judgeVerification(input: VerificationInput): VerificationJudgeme
 
 /** What MeasureIndexEffect found (see `IndexEffectSchema`). */
 export interface MeasuredIndexEffect {
-  readonly verdict: 'improved' | 'not-improved' | 'regressed-other' | 'inconclusive';
+  readonly verdict: IndexEffectOutcome;
   readonly summary: string;
 }
 
