@@ -1,8 +1,7 @@
 import type { ApplyContext, UndoContext } from '../lambdas/shared/actions/executor.js';
-import { StalePlanError, TargetNotFoundError } from '../lambdas/shared/errors.js';
+import { TargetNotFoundError } from '../lambdas/shared/errors.js';
 import {
   type CreateIndexParams,
-  CreateIndexParamsSchema,
   type ExistingIndex,
   type IndexRecommendation,
   type QueryStats,
@@ -11,10 +10,10 @@ import {
 } from '../lambdas/shared/index-advisor/advisor-schemas.js';
 import { coversCandidate } from '../lambdas/shared/index-advisor/coverage.js';
 import { checkGuardrails } from '../lambdas/shared/index-advisor/guardrails.js';
-import { IndexGuardrailError, NotOurIndexError } from '../lambdas/shared/index-advisor/index-advisor-errors.js';
+import { IndexGuardrailError } from '../lambdas/shared/index-advisor/index-advisor-errors.js';
 import { createIndexSql, dropIndexSql } from '../lambdas/shared/index-advisor/index-ddl.js';
-import { indexNameFor, isOwnIndex } from '../lambdas/shared/index-advisor/index-name.js';
-import type { IndexApplied, IndexBefore, IndexUndone } from '../lambdas/shared/postgres/index-actor.js';
+import { indexNameFor } from '../lambdas/shared/index-advisor/index-name.js';
+import { assertRecordedIndex, type IndexApplied, type IndexBefore, type IndexUndone, planIndex, undoPrecondition } from '../lambdas/shared/postgres/index-actor.js';
 import type { DatabaseReader, IndexExecutor, PostgresEdge } from '../lambdas/shared/postgres/postgres-edge.js';
 import type { IndexRecommendationReport, RecommendIndexOptions, RecommendIndexRequest } from '../lambdas/shared/postgres/recommend-index.js';
 import type { RdsPostgresScope } from '../lambdas/shared/scope.js';
@@ -219,19 +218,16 @@ class SimulatedIndexActor implements IndexExecutor {
   ) {}
 
   async readBefore(input: CreateIndexParams): Promise<IndexBefore> {
-    const params = CreateIndexParamsSchema.parse(input);
-    const relation = { schema: params.schema, table: params.table };
+    const { relation, indexName } = planIndex(input);
     const table = this.database.tableStats(relation);
-    const indexName = indexNameFor(relation, params.columns);
     const indexes = this.database.indexesOf(relation);
     return { relation, indexName, present: indexes.some((index) => index.name === indexName), invalidLeftover: false, indexes, table };
   }
 
   async apply(input: CreateIndexParams, before: IndexBefore, context?: ApplyContext): Promise<IndexApplied> {
-    const params = CreateIndexParamsSchema.parse(input);
-    const relation = { schema: params.schema, table: params.table };
-    const indexName = indexNameFor(relation, params.columns);
-    if (before.indexName !== indexName) throw new StalePlanError(`the recorded index ${before.indexName} is not the one these params name (${indexName})`);
+    const planned = planIndex(input);
+    assertRecordedIndex(planned, before);
+    const { params, relation, indexName } = planned;
     const createSql = createIndexSql(relation, params.columns, indexName);
     if (this.database.indexesOf(relation).some((index) => index.name === indexName)) {
       return { indexName, schema: relation.schema, changed: false, outcome: 'already-present', createSql, summary: `index ${indexName} was already in place` };
@@ -252,11 +248,10 @@ class SimulatedIndexActor implements IndexExecutor {
   }
 
   async undo(input: CreateIndexParams, before: IndexBefore, applied: IndexApplied, _context?: UndoContext): Promise<IndexUndone> {
-    const params = CreateIndexParamsSchema.parse(input);
-    const relation = { schema: params.schema, table: params.table };
-    const indexName = indexNameFor(relation, params.columns);
-    if (applied.indexName !== indexName || !isOwnIndex(applied.indexName)) throw new NotOurIndexError(`refusing to drop ${JSON.stringify(applied.indexName)}`);
-    if (before.present) return { dropped: false, indexName, summary: `index ${indexName} was in place before this attempt; left there` };
+    const planned = planIndex(input);
+    const leftInPlace = undoPrecondition(planned, before, applied);
+    if (leftInPlace !== undefined) return leftInPlace;
+    const { params, relation, indexName } = planned;
     const dropped = this.database.dropIndex(relation, indexName);
     return { dropped, indexName, summary: dropped ? `dropped index ${indexName} on ${relation.schema}.${relation.table} (${params.columns.join(', ')})` : `index ${indexName} was already gone` };
   }

@@ -92,6 +92,37 @@ const wrapConnectionFailure = (error: unknown): unknown =>
 
 const describeIndex = (relation: Relation, columns: readonly string[]) => `${relation.schema}.${relation.table} (${columns.join(', ')})`;
 
+/** The index a plan's params name: the name is derived from the table and columns, never taken from a plan. */
+export interface PlannedIndex {
+  readonly params: CreateIndexParams;
+  readonly relation: Relation;
+  readonly indexName: string;
+}
+
+export function planIndex(input: CreateIndexParams): PlannedIndex {
+  const params = CreateIndexParamsSchema.parse(input);
+  const relation = { schema: params.schema, table: params.table };
+  return { params, relation, indexName: indexNameFor(relation, params.columns) };
+}
+
+/** Apply builds only the index whose before-state was recorded (a changed plan on a retry is stale). */
+export function assertRecordedIndex(planned: PlannedIndex, before: IndexBefore): void {
+  if (before.indexName !== planned.indexName) throw new StalePlanError(`the recorded index ${before.indexName} is not the one these params name (${planned.indexName})`);
+}
+
+/**
+ * Undo drops only the index this action built: the name the params derive,
+ * with our prefix. An index that was in place before the attempt is left
+ * there: the returned report says so, and nothing is to be dropped.
+ */
+export function undoPrecondition(planned: PlannedIndex, before: IndexBefore, applied: IndexApplied): IndexUndone | undefined {
+  if (applied.indexName !== planned.indexName || !isOwnIndex(applied.indexName)) {
+    throw new NotOurIndexError(`refusing to drop ${JSON.stringify(applied.indexName)}: not the index this action builds for ${describeIndex(planned.relation, planned.params.columns)}`);
+  }
+  if (before.present) return { dropped: false, indexName: planned.indexName, summary: `index ${planned.indexName} was in place before this attempt; left there` };
+  return undefined;
+}
+
 export class IndexActor implements ActionExecutor<CreateIndexParams, IndexBefore, IndexApplied> {
   constructor(private readonly props: IndexActorProps) {}
 
@@ -113,11 +144,9 @@ export class IndexActor implements ActionExecutor<CreateIndexParams, IndexBefore
 
   /** Reads the table, its indexes and whether our index is there; changes nothing. */
   async readBefore(input: CreateIndexParams): Promise<IndexBefore> {
-    const params = CreateIndexParamsSchema.parse(input);
-    const relation = { schema: params.schema, table: params.table };
+    const { params, relation, indexName } = planIndex(input);
     return this.withClient(async (client) => {
       await assertColumnsExist(client, relation, params.columns);
-      const indexName = indexNameFor(relation, params.columns);
       const indexes = await readIndexes(client, relation);
       const own = indexes.find((index) => index.name === indexName);
       return {
@@ -133,10 +162,9 @@ export class IndexActor implements ActionExecutor<CreateIndexParams, IndexBefore
 
   /** Builds the index, unless this attempt's index is already there and valid. */
   async apply(input: CreateIndexParams, before: IndexBefore, context?: ApplyContext): Promise<IndexApplied> {
-    const params = CreateIndexParamsSchema.parse(input);
-    const relation = { schema: params.schema, table: params.table };
-    const indexName = indexNameFor(relation, params.columns);
-    if (before.indexName !== indexName) throw new StalePlanError(`the recorded index ${before.indexName} is not the one these params name (${indexName})`);
+    const planned = planIndex(input);
+    assertRecordedIndex(planned, before);
+    const { params, relation, indexName } = planned;
     const createSql = createIndexSql(relation, params.columns, indexName);
 
     return this.withClient(async (client) => {
@@ -202,15 +230,10 @@ export class IndexActor implements ActionExecutor<CreateIndexParams, IndexBefore
 
   /** Drops the index this attempt built (and any INVALID leftover of ours); leaves one that was valid before the attempt. */
   async undo(input: CreateIndexParams, before: IndexBefore, applied: IndexApplied, _context?: UndoContext): Promise<IndexUndone> {
-    const params = CreateIndexParamsSchema.parse(input);
-    const relation = { schema: params.schema, table: params.table };
-    const indexName = indexNameFor(relation, params.columns);
-    if (applied.indexName !== indexName || !isOwnIndex(applied.indexName)) {
-      throw new NotOurIndexError(`refusing to drop ${JSON.stringify(applied.indexName)}: not the index this action builds for ${describeIndex(relation, params.columns)}`);
-    }
-    if (before.present) {
-      return { dropped: false, indexName, summary: `index ${indexName} was in place before this attempt; left there` };
-    }
+    const planned = planIndex(input);
+    const leftInPlace = undoPrecondition(planned, before, applied);
+    if (leftInPlace !== undefined) return leftInPlace;
+    const { params, relation, indexName } = planned;
     return this.withClient(async (client) => {
       const existed = (await indexState(client, relation.schema, indexName)) !== undefined;
       await this.drop(client, relation.schema, indexName, this.props.lockTimeoutMs ?? 5_000);
