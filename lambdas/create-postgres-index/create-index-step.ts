@@ -1,5 +1,5 @@
 import type { ActionResult, ApplyInput, UndoInput, UndoResult } from '../shared/actions/action-step.js';
-import { ACTIONS, CreateIndexConcurrentlyParamsSchema, indexParamsOf, targetAllowedBy } from '../shared/actions/catalog.js';
+import { CreateIndexConcurrentlyParamsSchema, indexParamsOf } from '../shared/actions/catalog.js';
 import type { ActionExecutor } from '../shared/actions/executor.js';
 import { applyAction, undoAction } from '../shared/actions/run-action-step.js';
 import { MalformedEventError, OutOfScopeError } from '../shared/errors.js';
@@ -8,7 +8,7 @@ import type { IndexApplied, IndexBefore, IndexUndone } from '../shared/postgres/
 import type { DatabaseReader, IndexExecutor, PostgresEdge } from '../shared/postgres/postgres-edge.js';
 import { databaseOf } from '../shared/postgres/resource.js';
 import type { SafetyLedger } from '../shared/safety-ledger.js';
-import { allowedTargetsOf, type RdsPostgresScope, type Scope } from '../shared/scope.js';
+import type { RdsPostgresScope, Scope } from '../shared/scope.js';
 import type { StateStore } from '../shared/state-store.js';
 import { describeParseFailure } from '../shared/parse-failure.js';
 
@@ -38,7 +38,7 @@ export type CreateIndexResult = ActionResult & { action: 'createIndexConcurrentl
 
 type Params = ReturnType<typeof CreateIndexConcurrentlyParamsSchema.parse>;
 
-/** Validates the plan and re-checks its target against the deployed scope, before any call. */
+/** Validates the plan, and that it stays in the incident's database and allowed schemas, before any connection is opened. */
 export function checkIndexPlan(scope: Scope, input: ApplyInput | UndoInput): { resource: RdsPostgresScope; params: Params } {
   if (input.decision.action !== 'createIndexConcurrently') {
     throw new MalformedEventError(`decision.action: CreatePostgresIndex carries out createIndexConcurrently, not ${input.decision.action}`);
@@ -47,10 +47,9 @@ export function checkIndexPlan(scope: Scope, input: ApplyInput | UndoInput): { r
   if (!parsed.success) throw new MalformedEventError(`invalid createIndexConcurrently params: ${describeParseFailure(parsed.error)}`);
   const params = parsed.data;
   const resource = databaseOf(scope, input.incident);
-  const target = ACTIONS.createIndexConcurrently.targetOf(params);
+  // Said plainly here; `checkTarget` (in applyAction and undoAction) holds the same line against the scope's targets.
   if (params.database !== resource.name) throw new OutOfScopeError(`the plan names database ${params.database}, not the incident's ${resource.name}`);
   if (!resource.schemas.includes(params.schema)) throw new OutOfScopeError(`schema ${params.schema} is not one of ${resource.name}'s allowed schemas [${resource.schemas.join(', ')}]`);
-  if (!targetAllowedBy(allowedTargetsOf(resource), target)) throw new OutOfScopeError(`${target} is not a target ${input.incident.resource.id} allows`);
   return { resource, params };
 }
 
